@@ -1,0 +1,1 @@
+//! The yq expression language: lexer, parser and evaluator.

@@ -1,0 +1,1 @@
+//! YAML/JSON documents with byte spans, and the format-preserving splice.
