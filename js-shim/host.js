@@ -40,13 +40,13 @@ function describeFetchFailure(err, timeoutMs, hostname) {
  * the credential part of `Bearer x`/`token x`), URL credentials and query values. undici quotes
  * an invalid header value, or a URL with credentials, verbatim in its errors.
  * @param {URL} url
- * @param {Record<string, string>} headers
+ * @param {Record<string, string> | Map<string, string>} headers
  * @returns {string[]} those at least 4 characters long (shorter ones can't be secrets, and would
  *   garble the message)
  */
 function requestSecrets(url, headers) {
   const secrets = [url.username, url.password, ...url.searchParams.values()];
-  for (const value of Object.values(headers)) {
+  for (const value of headers instanceof Map ? headers.values() : Object.values(headers)) {
     const text = String(value).trim();
     secrets.push(text, text.split(/\s+/).pop());
   }
@@ -55,8 +55,9 @@ function requestSecrets(url, headers) {
 
 /**
  * Performs one HTTP request with Node's global `fetch`.
- * @param {{method?: string, url: string, headers?: Record<string, string>, body?: string,
- *          timeoutMs?: number}} request
+ * @param {{method?: string, url: string, headers?: Record<string, string> | Map<string, string>,
+ *          body?: string | null, timeoutMs?: number}} request headers may be a `Map`, as
+ *   serde-wasm-bindgen serializes maps by default
  * @returns {Promise<{status: number, headers: Record<string, string>, body: string}>} header
  *   names lower-cased; any HTTP status resolves (an error status is the core's to judge)
  * @throws {Error} on a network failure or timeout, with a message naming the method, the URL

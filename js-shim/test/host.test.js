@@ -147,6 +147,17 @@ test.describe('fetch against a local server', () => {
     });
   });
 
+  test('headers may be a Map; a null body is no body', async () => {
+    const { host } = collectingHost();
+    const res = await host.fetch({ url: `${base}/m`, headers: new Map([['X-Token', 'abc']]), body: null });
+    assert.equal(res.status, 201);
+    assert.equal(seen.at(-1).headers['x-token'], 'abc');
+    await assert.rejects(host.fetch({ url: `${base}/m`, headers: new Map([['Authorization', 'token map-s3cr3t\u0000']]) }), (err) => {
+      assert.doesNotMatch(err.message, /s3cr3t/);
+      return true;
+    });
+  });
+
   test('URL credentials are reported without them', async () => {
     const { host } = collectingHost();
     await assert.rejects(host.fetch({ url: `http://user:pa55word@127.0.0.1:1/x` }), (err) => {
