@@ -1,0 +1,329 @@
+'use strict';
+// Thin wrappers around the git CLI: every repository is a bare repository on disk, and every
+// write is a real commit made with plumbing commands on a temporary index.
+
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const crypto = require('node:crypto');
+
+const ZERO = '0000000000000000000000000000000000000000';
+
+class GitError extends Error {
+  constructor(args, code, stderr) {
+    super(`git ${args.join(' ')} exited ${code}: ${stderr.trim()}`);
+    this.code = code;
+    this.stderr = stderr;
+  }
+}
+
+// The environment every git command gets: no user/system config, no prompts.
+function baseEnv(extra) {
+  return {
+    PATH: process.env.PATH,
+    HOME: os.tmpdir(),
+    LANG: 'C',
+    LC_ALL: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    ...extra,
+  };
+}
+
+function run(args, { gitDir, cwd, input, env, allowFail } = {}) {
+  const full = gitDir ? ['--git-dir', gitDir, ...args] : args;
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', full, { cwd: cwd || os.tmpdir(), env: baseEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const stdout = Buffer.concat(out);
+      const stderr = Buffer.concat(err).toString();
+      if (code !== 0 && !allowFail) reject(new GitError(full, code, stderr));
+      else resolve({ code, stdout, stderr, text: stdout.toString() });
+    });
+    child.stdin.on('error', () => {});
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}
+
+async function initBare(gitDir, defaultBranch) {
+  fs.mkdirSync(gitDir, { recursive: true });
+  await run(['init', '--bare', '-q', `--initial-branch=${defaultBranch}`, gitDir]);
+  // allow pushes over smart HTTP; keep reflogs so a test can see what happened
+  await run(['config', 'http.receivepack', 'true'], { gitDir });
+  await run(['config', 'core.logAllRefUpdates', 'true'], { gitDir });
+  await run(['config', 'uploadpack.allowAnySHA1InWant', 'true'], { gitDir });
+}
+
+const isSha = (s) => /^[0-9a-f]{40}$/.test(s);
+
+async function revParse(gitDir, expr) {
+  const r = await run(['rev-parse', '--verify', '--quiet', expr], { gitDir, allowFail: true });
+  return r.code === 0 ? r.text.trim() : null;
+}
+
+// Resolves a branch, tag, full ref or (abbreviated) commit sha to {sha, ref, kind, name}.
+async function resolveRef(gitDir, ref) {
+  if (!ref) return null;
+  const tries = [];
+  if (ref.startsWith('refs/')) tries.push([ref, ref.startsWith('refs/tags/') ? 'tag' : 'branch']);
+  else {
+    tries.push([`refs/heads/${ref}`, 'branch']);
+    tries.push([`refs/tags/${ref}`, 'tag']);
+  }
+  for (const [full, kind] of tries) {
+    const sha = await revParse(gitDir, `${full}^{commit}`);
+    if (sha) return { sha, ref: full, kind, name: full.replace(/^refs\/(heads|tags)\//, '') };
+  }
+  if (/^[0-9a-f]{4,40}$/.test(ref)) {
+    const sha = await revParse(gitDir, `${ref}^{commit}`);
+    if (sha) return { sha, ref: sha, kind: 'commit', name: sha };
+  }
+  return null;
+}
+
+async function branchSha(gitDir, branch) {
+  return revParse(gitDir, `refs/heads/${branch}^{commit}`);
+}
+
+async function listBranches(gitDir) {
+  const r = await run(['for-each-ref', '--format=%(refname:short) %(objectname)', 'refs/heads/'], { gitDir });
+  return r.text.split('\n').filter(Boolean).map((l) => {
+    const [name, sha] = l.split(' ');
+    return { name, sha };
+  });
+}
+
+function parseLsTree(text) {
+  // "<mode> SP <type> SP <object> SP <size>\t<path>" (with -l), NUL-terminated with -z
+  return text.split('\0').filter(Boolean).map((line) => {
+    const tab = line.indexOf('\t');
+    const [mode, type, sha, size] = line.slice(0, tab).split(/\s+/);
+    return { mode, type, sha, size: size === '-' ? 0 : Number(size), path: line.slice(tab + 1) };
+  });
+}
+
+// The tree entry at `filePath` in `commit` ('' means the root tree), or null.
+async function treeEntry(gitDir, commit, filePath) {
+  const p = filePath.replace(/^\/+|\/+$/g, '');
+  if (p === '') {
+    const tree = await revParse(gitDir, `${commit}^{tree}`);
+    return { mode: '040000', type: 'tree', sha: tree, size: 0, path: '' };
+  }
+  const r = await run(['ls-tree', '-l', '-z', commit, '--', p], { gitDir });
+  const e = parseLsTree(r.text).find((x) => x.path === p);
+  return e || null;
+}
+
+async function listDir(gitDir, commit, dirPath) {
+  const p = dirPath.replace(/^\/+|\/+$/g, '');
+  const args = ['ls-tree', '-l', '-z', commit];
+  if (p !== '') args.push('--', p + '/');
+  const r = await run(args, { gitDir });
+  return parseLsTree(r.text);
+}
+
+async function listAllFiles(gitDir, commit) {
+  const r = await run(['ls-tree', '-r', '-l', '-z', commit], { gitDir });
+  return parseLsTree(r.text);
+}
+
+async function readBlob(gitDir, sha) {
+  return (await run(['cat-file', 'blob', sha], { gitDir })).stdout;
+}
+
+function parsePerson(s) {
+  const m = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(s);
+  if (!m) return { name: s, email: '', date: new Date(0).toISOString() };
+  return { name: m[1], email: m[2], date: gitDateToIso(Number(m[3]), m[4]), epoch: Number(m[3]), tz: m[4] };
+}
+
+// "1700000000 +0100" -> "2023-11-14T23:13:20+01:00" (what Go's time.Time marshals to)
+function gitDateToIso(epoch, tz) {
+  const sign = tz[0] === '-' ? -1 : 1;
+  const offMin = sign * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(3, 5)));
+  const d = new Date((epoch + offMin * 60) * 1000);
+  const iso = d.toISOString().replace(/\.\d{3}Z$/, '');
+  if (offMin === 0) return iso + 'Z';
+  return iso + (sign < 0 ? '-' : '+') + tz.slice(1, 3) + ':' + tz.slice(3, 5);
+}
+
+async function readCommit(gitDir, sha) {
+  const r = await run(['cat-file', 'commit', sha], { gitDir });
+  return parseCommitObject(sha, r.text);
+}
+
+function parseCommitObject(sha, text) {
+  const sep = text.indexOf('\n\n');
+  const head = sep >= 0 ? text.slice(0, sep) : text;
+  const message = sep >= 0 ? text.slice(sep + 2) : '';
+  const c = { sha, parents: [], message };
+  for (const line of head.split('\n')) {
+    const sp = line.indexOf(' ');
+    const k = line.slice(0, sp);
+    const v = line.slice(sp + 1);
+    if (k === 'tree') c.tree = v;
+    else if (k === 'parent') c.parents.push(v);
+    else if (k === 'author') c.author = parsePerson(v);
+    else if (k === 'committer') c.committer = parsePerson(v);
+  }
+  return c;
+}
+
+// Reads many commits with one `git cat-file --batch`.
+async function readCommits(gitDir, shas) {
+  if (!shas.length) return [];
+  const r = await run(['cat-file', '--batch'], { gitDir, input: shas.join('\n') + '\n' });
+  const buf = r.stdout;
+  const out = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const nl = buf.indexOf(10, pos);
+    const header = buf.slice(pos, nl).toString();
+    const [sha, , size] = header.split(' ');
+    const body = buf.slice(nl + 1, nl + 1 + Number(size)).toString();
+    out.push(parseCommitObject(sha, body));
+    pos = nl + 1 + Number(size) + 1;
+  }
+  return out;
+}
+
+// rev-list with Gitea's paging; `not` excludes commits reachable from it.
+async function revList(gitDir, rev, { skip = 0, max, filePath, not, since, until } = {}) {
+  const args = ['rev-list'];
+  if (skip) args.push(`--skip=${skip}`);
+  if (max !== undefined) args.push(`--max-count=${max}`);
+  if (since) args.push(`--since=${since}`);
+  if (until) args.push(`--until=${until}`);
+  args.push(rev);
+  if (not) args.push('--not', not);
+  if (filePath) args.push('--', filePath);
+  const r = await run(args, { gitDir });
+  return r.text.split('\n').filter(Boolean);
+}
+
+async function revCount(gitDir, rev, opts = {}) {
+  const args = ['rev-list', '--count'];
+  if (opts.since) args.push(`--since=${opts.since}`);
+  if (opts.until) args.push(`--until=${opts.until}`);
+  args.push(rev);
+  if (opts.not) args.push('--not', opts.not);
+  if (opts.filePath) args.push('--', opts.filePath);
+  const r = await run(args, { gitDir });
+  return Number(r.text.trim());
+}
+
+// Per commit: [{filename, status}] and {additions, deletions, total}.
+async function commitChanges(gitDir, sha) {
+  const ns = await run(['diff-tree', '--no-commit-id', '-r', '--root', '--name-status', '-z', sha], { gitDir });
+  const parts = ns.text.split('\0').filter((x) => x !== '');
+  const files = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const st = parts[i][0];
+    files.push({ filename: parts[i + 1], status: st === 'A' ? 'added' : st === 'D' ? 'removed' : 'modified' });
+  }
+  const num = await run(['diff-tree', '--no-commit-id', '-r', '--root', '--numstat', sha], { gitDir });
+  let additions = 0;
+  let deletions = 0;
+  for (const line of num.text.split('\n').filter(Boolean)) {
+    const [a, d] = line.split('\t');
+    additions += Number(a) || 0;
+    deletions += Number(d) || 0;
+  }
+  return { files, stats: { total: additions + deletions, additions, deletions } };
+}
+
+async function lastCommitFor(gitDir, commit, filePath) {
+  const r = await run(['rev-list', '-1', commit, '--', filePath], { gitDir });
+  return r.text.trim() || null;
+}
+
+function identityEnv(author, committer) {
+  const env = {
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: committer.name,
+    GIT_COMMITTER_EMAIL: committer.email,
+  };
+  if (author.date) env.GIT_AUTHOR_DATE = author.date;
+  if (committer.date) env.GIT_COMMITTER_DATE = committer.date;
+  return env;
+}
+
+// Makes one commit on top of `parent` (null for the first commit) with `changes`:
+//   {path, content: Buffer, mode?: '100644'|'100755'} to add/replace, {path, delete: true} to remove.
+// Then moves refs/heads/<branch> from `expectOld` (a sha, or null when the branch must not
+// exist yet) to the new commit: `git update-ref` is the compare-and-swap on the branch tip.
+// Returns the new commit's sha; throws {casFailed: true} when the tip moved.
+async function writeCommit(gitDir, { parent, branch, expectOld, changes, message, author, committer }) {
+  const idx = path.join(os.tmpdir(), `sandbox-index-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+  const env = { GIT_INDEX_FILE: idx };
+  try {
+    if (parent) await run(['read-tree', `${parent}^{tree}`], { gitDir, env });
+    else await run(['read-tree', '--empty'], { gitDir, env });
+    const lines = [];
+    for (const ch of changes) {
+      if (ch.delete) {
+        lines.push(`0 ${ZERO}\t${ch.path}`);
+      } else {
+        const h = await run(['hash-object', '-w', '--stdin'], { gitDir, input: ch.content });
+        lines.push(`${ch.mode || '100644'} ${h.text.trim()}\t${ch.path}`);
+      }
+    }
+    if (lines.length) await run(['update-index', '--index-info'], { gitDir, env, input: lines.join('\n') + '\n' });
+    const tree = (await run(['write-tree'], { gitDir, env })).text.trim();
+    const args = ['commit-tree', tree];
+    if (parent) args.push('-p', parent);
+    const msg = message.endsWith('\n') ? message : message + '\n';
+    const sha = (await run(args, { gitDir, env: identityEnv(author, committer), input: msg })).text.trim();
+    const upd = await run(['update-ref', '-m', 'sandbox: contents API', `refs/heads/${branch}`, sha, expectOld || ZERO], { gitDir, allowFail: true });
+    if (upd.code !== 0) {
+      const e = new Error(`branch ${branch} moved while committing: ${upd.stderr.trim()}`);
+      e.casFailed = true;
+      throw e;
+    }
+    return { sha, tree };
+  } finally {
+    fs.rmSync(idx, { force: true });
+  }
+}
+
+// Checks out `sha` of a bare repository into `dir` (a normal clone, remote set to `remoteUrl`).
+async function checkout(gitDir, sha, dir, { branch, remoteUrl }) {
+  await run(['clone', '-q', '--no-checkout', gitDir, dir]);
+  await run(['checkout', '-q', '-B', branch || 'main', sha], { cwd: dir });
+  if (remoteUrl) await run(['remote', 'set-url', 'origin', remoteUrl], { cwd: dir });
+}
+
+module.exports = {
+  ZERO,
+  GitError,
+  run,
+  initBare,
+  isSha,
+  revParse,
+  resolveRef,
+  branchSha,
+  listBranches,
+  treeEntry,
+  listDir,
+  listAllFiles,
+  readBlob,
+  readCommit,
+  readCommits,
+  revList,
+  revCount,
+  commitChanges,
+  lastCommitFor,
+  writeCommit,
+  checkout,
+  gitDateToIso,
+  baseEnv,
+};

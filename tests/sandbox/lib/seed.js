@@ -1,0 +1,112 @@
+'use strict';
+// Seed files (YAML or JSON) and the built-in demo world. See tests/sandbox/README.md for the format.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const YAML = require('yaml');
+
+// Reads every file below `dir` (skipping .git and node_modules) as [{path, content, mode}].
+function filesFromDir(dir) {
+  const out = [];
+  const walk = (d, rel) => {
+    for (const ent of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (ent.name === '.git' || ent.name === 'node_modules') continue;
+      const abs = path.join(d, ent.name);
+      const r = rel ? `${rel}/${ent.name}` : ent.name;
+      if (ent.isDirectory()) walk(abs, r);
+      else if (ent.isFile()) {
+        const st = fs.statSync(abs);
+        out.push({ path: r, content: fs.readFileSync(abs), mode: st.mode & 0o111 ? '100755' : '100644' });
+      }
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+// Normalises a parsed seed: `files_from` folders and inline `files` become [{path, content: Buffer, mode}].
+function normalizeSeed(seed, baseDir) {
+  const s = { users: seed.users || [], tokens: seed.tokens || [], repos: [] };
+  for (const r of seed.repos || []) {
+    if (!r.name || !/^[^/]+\/[^/]+$/.test(r.name)) throw new Error(`seed: repo name must be "owner/name", got ${JSON.stringify(r.name)}`);
+    const files = new Map();
+    for (const from of [].concat(r.files_from || [])) {
+      const dir = path.resolve(baseDir, from);
+      for (const f of filesFromDir(dir)) files.set(f.path, f);
+    }
+    if (r.files) {
+      const entries = Array.isArray(r.files) ? r.files.map((f) => [f.path, f]) : Object.entries(r.files);
+      for (const [p, v] of entries) {
+        if (v && typeof v === 'object' && !Buffer.isBuffer(v)) {
+          const content = v.base64 !== undefined ? Buffer.from(v.base64, 'base64') : Buffer.from(String(v.content ?? ''));
+          files.set(p, { path: p, content, mode: v.executable ? '100755' : '100644' });
+        } else files.set(p, { path: p, content: Buffer.isBuffer(v) ? v : Buffer.from(String(v)), mode: '100644' });
+      }
+    }
+    s.repos.push({ ...r, files: [...files.values()] });
+  }
+  return s;
+}
+
+function loadSeed(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  const seed = /\.json$/i.test(file) ? JSON.parse(text) : YAML.parse(text);
+  return normalizeSeed(seed || {}, path.dirname(path.resolve(file)));
+}
+
+const BUILD_WORKFLOW = `name: Build
+on:
+  workflow_dispatch:
+    inputs:
+      version:
+        description: Version that was built
+        type: string
+        required: true
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - name: Ask the GitOps repository to deploy it
+        uses: niko/gitops-action@v1
+        with:
+          mode: dispatch
+          env_json: \${{ toJSON(env) }}
+          version: \${{ inputs.version }}
+          GITOPS_FILE: dev/Chart.yaml
+          GITOPS_YQ_TPL: '.version = "{{VERSION}}"'
+          GITOPS_REPO: niko/agent-platform-gitops
+          token: \${{ secrets.GITOPS_DISPATCH_TOKEN }}
+`;
+
+// The demo world: user niko with a personal token, the consumer repo niko/agent-platform and
+// the GitOps repo niko/agent-platform-gitops (contents: examples/gitops-repo/).
+function demoSeed(repoRoot) {
+  return normalizeSeed(
+    {
+      users: [{ name: 'niko', email: 'niko@example.com', full_name: 'Niko' }],
+      tokens: [{ name: 'niko-pat', user: 'niko', scopes: ['write:repository', 'read:user'] }],
+      repos: [
+        {
+          name: 'niko/agent-platform',
+          default_branch: 'main',
+          description: 'The application: builds, then asks the GitOps repository to deploy',
+          files: {
+            'README.md': '# agent-platform\n\nDemo consumer of niko/gitops-action (dispatch mode).\n',
+            'VERSION': '0.1.0\n',
+            '.gitea/workflows/build.yaml': BUILD_WORKFLOW,
+          },
+          secrets: { GITOPS_DISPATCH_TOKEN: { token: 'niko-pat' } },
+        },
+        {
+          name: 'niko/agent-platform-gitops',
+          default_branch: 'main',
+          description: 'Deployment state of agent-platform',
+          files_from: path.join(repoRoot, 'examples', 'gitops-repo'),
+        },
+      ],
+    },
+    repoRoot,
+  );
+}
+
+module.exports = { loadSeed, demoSeed, normalizeSeed, filesFromDir, BUILD_WORKFLOW };
