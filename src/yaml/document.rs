@@ -1,0 +1,423 @@
+//! A light YAML tree over the source bytes: every node keeps its byte span, style, tag and
+//! anchor, so later stages can change exactly the bytes of one value.
+//!
+//! Parsing is granit-parser's; this module only assembles its span-carrying events into a tree.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
+
+use crate::value::{resolve_plain, Map, Value};
+
+/// How a scalar is written in the source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// Unquoted.
+    Plain,
+    /// `'…'`.
+    SingleQuoted,
+    /// `"…"`.
+    DoubleQuoted,
+    /// `|` block.
+    Literal,
+    /// `>` block.
+    Folded,
+}
+
+/// A node's explicit tag, as written (`!!str`, `!Ref`, …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeTag {
+    /// The resolved tag handle (`tag:yaml.org,2002:` for `!!`).
+    pub handle: String,
+    /// The tag suffix (`str`, `int`, …).
+    pub suffix: String,
+}
+
+impl NodeTag {
+    /// The core-schema type the tag forces (`str`, `int`, `float`, `bool`, `null`, `map`, `seq`),
+    /// if it is a core-schema tag.
+    pub fn core(&self) -> Option<&str> {
+        (self.handle == "tag:yaml.org,2002:").then_some(self.suffix.as_str())
+    }
+}
+
+/// What a node is.
+#[derive(Clone, Debug)]
+pub enum NodeKind {
+    /// A scalar with its decoded text.
+    Scalar {
+        /// The scalar's content after YAML escape processing and line folding.
+        text: String,
+        /// How it is written.
+        style: Style,
+    },
+    /// A sequence.
+    Seq {
+        /// `[…]` rather than `- ` items.
+        flow: bool,
+        /// The items in order.
+        items: Vec<Node>,
+    },
+    /// A mapping.
+    Map {
+        /// `{…}` rather than `key: value` lines.
+        flow: bool,
+        /// Key and value nodes in order.
+        entries: Vec<(Node, Node)>,
+    },
+    /// `*name`: a reference to an anchored node.
+    Alias {
+        /// The anchor id it refers to.
+        target: usize,
+    },
+}
+
+/// One node of the tree.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// What the node is.
+    pub kind: NodeKind,
+    /// The node's content bytes: a scalar's text with its quotes, a flow collection from its
+    /// opening to its closing bracket, a block collection from its first to its last content
+    /// byte (see [`Node::content_end`]). An empty scalar has an empty span.
+    pub span: Range<usize>,
+    /// The anchor id defined on this node, or 0.
+    pub anchor: usize,
+    /// The explicit tag, if any.
+    pub tag: Option<NodeTag>,
+}
+
+impl Node {
+    /// Whether this is a scalar with no text in the source (`key:` with nothing after it).
+    pub fn is_empty_scalar(&self) -> bool {
+        matches!(self.kind, NodeKind::Scalar { .. }) && self.span.is_empty()
+    }
+
+    /// The offset just past the node's last content byte: for block collections, the end of
+    /// their last descendant; for block scalars, the end of their last non-blank line's break.
+    pub fn content_end(&self, src: &str) -> usize {
+        match &self.kind {
+            NodeKind::Seq { flow: false, items } => {
+                items.last().map_or(self.span.end, |n| n.content_end(src))
+            }
+            NodeKind::Map { flow: false, entries } => {
+                entries.last().map_or(self.span.end, |(_, v)| v.content_end(src).max(v.span.start))
+            }
+            NodeKind::Scalar { style: Style::Literal | Style::Folded, .. } => {
+                block_scalar_body_end(src, &self.span)
+            }
+            _ => self.span.end,
+        }
+    }
+}
+
+/// Where a block scalar's own lines end, leaving trailing blank lines (which its span includes)
+/// outside.
+pub fn block_scalar_body_end(src: &str, span: &Range<usize>) -> usize {
+    let body = &src[span.clone()];
+    let trimmed = body.trim_end_matches(['\n', '\r', ' ', '\t']);
+    let mut end = span.start + trimmed.len();
+    // Keep the line break that ends the last content line.
+    let rest = &src[end..span.end];
+    if rest.starts_with("\r\n") {
+        end += 2;
+    } else if rest.starts_with('\n') {
+        end += 1;
+    }
+    end
+}
+
+/// One document of a stream.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// The root node (an empty scalar for a document with no content).
+    pub root: Node,
+    /// The byte where the document's content starts (after `---`, if any).
+    pub start: usize,
+}
+
+/// A parsed YAML (or JSON) stream with its source.
+#[derive(Debug)]
+pub struct Stream<'s> {
+    /// The source text.
+    pub src: &'s str,
+    /// The documents in order; a file with no content has one empty document.
+    pub docs: Vec<Document>,
+    anchors: HashMap<usize, Node>,
+}
+
+/// A YAML syntax error with its 1-based position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// What the parser found.
+    pub message: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+}
+
+impl std::fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}, column {}: {}", self.line, self.col, self.message)
+    }
+}
+
+enum Open {
+    Seq { start: usize, flow: bool, anchor: usize, tag: Option<NodeTag>, items: Vec<Node> },
+    Map { start: usize, flow: bool, anchor: usize, tag: Option<NodeTag>, entries: Vec<(Node, Node)>, key: Option<Node> },
+}
+
+impl<'s> Stream<'s> {
+    /// Parses every document of `src`.
+    pub fn parse(src: &'s str) -> Result<Self, SyntaxError> {
+        let options = granit_parser::options! { emit_anchor_events: true };
+        let mut docs = Vec::new();
+        let mut anchors = HashMap::new();
+        let mut stack: Vec<Open> = Vec::new();
+        let mut doc_start = 0;
+        let mut root: Option<Node> = None;
+        for event in Parser::new_from_str_with_options(src, options) {
+            let (event, span) = event.map_err(|e| SyntaxError {
+                message: e.info(),
+                line: e.marker().line(),
+                col: e.marker().col() + 1,
+            })?;
+            let range = span.byte_range().unwrap_or(0..0);
+            let complete = match event {
+                Event::DocumentStart(..) => {
+                    doc_start = range.end;
+                    None
+                }
+                Event::DocumentEnd => {
+                    let root = root.take().unwrap_or_else(|| empty_scalar(doc_start));
+                    docs.push(Document { root, start: doc_start });
+                    None
+                }
+                Event::Scalar(text, style, anchor, tag) => {
+                    let empty = range.is_empty();
+                    Some(Node {
+                        kind: NodeKind::Scalar {
+                            text: if empty { String::new() } else { text.into_owned() },
+                            style: convert_style(style),
+                        },
+                        span: range,
+                        anchor,
+                        tag: tag.map(|t| convert_tag(&t)),
+                    })
+                }
+                Event::Alias(target) => {
+                    Some(Node { kind: NodeKind::Alias { target }, span: range, anchor: 0, tag: None })
+                }
+                Event::SequenceStart(style, anchor, tag) => {
+                    stack.push(Open::Seq {
+                        start: range.start,
+                        flow: style == StructureStyle::Flow,
+                        anchor,
+                        tag: tag.map(|t| convert_tag(&t)),
+                        items: Vec::new(),
+                    });
+                    None
+                }
+                Event::MappingStart(style, anchor, tag) => {
+                    stack.push(Open::Map {
+                        start: range.start,
+                        flow: style == StructureStyle::Flow,
+                        anchor,
+                        tag: tag.map(|t| convert_tag(&t)),
+                        entries: Vec::new(),
+                        key: None,
+                    });
+                    None
+                }
+                Event::SequenceEnd | Event::MappingEnd => stack.pop().map(|open| close(open, range, src)),
+                Event::Anchor(..) => None,
+                Event::UnresolvedAlias(name) => {
+                    return Err(SyntaxError {
+                        message: format!("unknown anchor *{name}"),
+                        line: span.start.line(),
+                        col: span.start.col() + 1,
+                    })
+                }
+                _ => None,
+            };
+            if let Some(node) = complete {
+                if node.anchor != 0 {
+                    anchors.insert(node.anchor, node.clone());
+                }
+                match stack.last_mut() {
+                    Some(Open::Seq { items, .. }) => items.push(node),
+                    Some(Open::Map { entries, key, .. }) => match key.take() {
+                        Some(k) => entries.push((k, node)),
+                        None => *key = Some(node),
+                    },
+                    None => root = Some(node),
+                }
+            }
+        }
+        if docs.is_empty() {
+            // An empty (or comment-only) file is one empty document, as yq reads it.
+            docs.push(Document { root: empty_scalar(src.len()), start: src.len() });
+        }
+        Ok(Stream { src, docs, anchors })
+    }
+
+    /// The data a node stands for.
+    pub fn value_of(&self, node: &Node) -> Value {
+        self.value_at_depth(node, 0)
+    }
+
+    fn value_at_depth(&self, node: &Node, depth: usize) -> Value {
+        match &node.kind {
+            NodeKind::Scalar { text, style } => scalar_value(text, *style, node.tag.as_ref()),
+            NodeKind::Seq { items, .. } => {
+                Value::Seq(items.iter().map(|n| self.value_at_depth(n, depth)).collect())
+            }
+            NodeKind::Map { entries, .. } => {
+                let mut map = Map::new();
+                for (k, v) in entries {
+                    map.insert(self.key_text(k), self.value_at_depth(v, depth));
+                }
+                Value::Map(map)
+            }
+            // Aliases nest at most as deep as anchors do; the bound stops alias bombs.
+            NodeKind::Alias { target } => match self.anchors.get(target) {
+                Some(anchored) if depth < 64 => self.value_at_depth(anchored, depth + 1),
+                _ => Value::Null,
+            },
+        }
+    }
+
+    /// A mapping key's text, as the expression language addresses it.
+    pub fn key_text(&self, key: &Node) -> String {
+        match &key.kind {
+            NodeKind::Scalar { text, .. } => text.clone(),
+            _ => self.src[key.span.clone()].to_string(),
+        }
+    }
+
+    /// The anchored node an alias id refers to.
+    pub fn anchored(&self, id: usize) -> Option<&Node> {
+        self.anchors.get(&id)
+    }
+}
+
+fn empty_scalar(at: usize) -> Node {
+    Node { kind: NodeKind::Scalar { text: String::new(), style: Style::Plain }, span: at..at, anchor: 0, tag: None }
+}
+
+fn close(open: Open, end: Range<usize>, src: &str) -> Node {
+    match open {
+        Open::Seq { start, flow, anchor, tag, items } => {
+            let mut node = Node { kind: NodeKind::Seq { flow, items }, span: start..end.end, anchor, tag };
+            if !flow {
+                node.span.end = node.content_end(src).max(start);
+            }
+            node
+        }
+        Open::Map { start, flow, anchor, tag, entries, .. } => {
+            let mut node = Node { kind: NodeKind::Map { flow, entries }, span: start..end.end, anchor, tag };
+            if !flow {
+                node.span.end = node.content_end(src).max(start);
+            }
+            node
+        }
+    }
+}
+
+fn convert_tag(tag: &granit_parser::Tag) -> NodeTag {
+    NodeTag { handle: tag.handle().to_string(), suffix: tag.suffix().to_string() }
+}
+
+fn convert_style(style: ScalarStyle) -> Style {
+    match style {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::SingleQuoted => Style::SingleQuoted,
+        ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+        ScalarStyle::Literal => Style::Literal,
+        ScalarStyle::Folded => Style::Folded,
+    }
+}
+
+/// The value of a scalar, from its text, style and tag (YAML 1.2 core schema, as yq reads it).
+pub fn scalar_value(text: &str, style: Style, tag: Option<&NodeTag>) -> Value {
+    match tag.and_then(NodeTag::core) {
+        Some("str") => return Value::String(text.to_string()),
+        Some("int" | "float") => return Value::Number(text.to_string()),
+        Some("null") => return Value::Null,
+        Some("bool") => {
+            if let Value::Bool(b) = resolve_plain(text) {
+                return Value::Bool(b);
+            }
+        }
+        _ => {}
+    }
+    match style {
+        Style::Plain if tag.is_none() => resolve_plain(text),
+        _ => Value::String(text.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Stream<'_> {
+        Stream::parse(src).expect("parses")
+    }
+
+    #[test]
+    fn builds_tree_with_spans_styles_and_anchors() {
+        let src = "a: &x 1\nb: *x\nc: 'q'\nd: [1, \"2\"]\ne:\n";
+        let stream = parse(src);
+        assert_eq!(stream.docs.len(), 1);
+        let NodeKind::Map { entries, flow: false } = &stream.docs[0].root.kind else { panic!("map") };
+        assert_eq!(entries.len(), 5);
+        assert_eq!(&src[entries[0].1.span.clone()], "1");
+        assert_eq!(entries[0].1.anchor, 1);
+        assert!(matches!(entries[1].1.kind, NodeKind::Alias { target: 1 }));
+        assert_eq!(&src[entries[2].1.span.clone()], "'q'");
+        assert_eq!(&src[entries[3].1.span.clone()], "[1, \"2\"]");
+        assert!(entries[4].1.is_empty_scalar());
+        let value = stream.value_of(&stream.docs[0].root);
+        let Value::Map(map) = value else { panic!() };
+        assert_eq!(map.get("b"), Some(&Value::Number("1".into())));
+        assert_eq!(map.get("c"), Some(&Value::String("q".into())));
+        assert_eq!(map.get("d"), Some(&Value::Seq(vec![Value::Number("1".into()), Value::String("2".into())])));
+        assert_eq!(map.get("e"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn block_collection_span_ends_at_last_content() {
+        let src = "a:\n  b: 1 # c\n  d: |\n    x\n\n# tail\ne: 2\n";
+        let stream = parse(src);
+        let NodeKind::Map { entries, .. } = &stream.docs[0].root.kind else { panic!() };
+        let inner = &entries[0].1;
+        assert_eq!(&src[inner.span.clone()], "b: 1 # c\n  d: |\n    x\n");
+    }
+
+    #[test]
+    fn multi_document_and_empty_documents() {
+        let stream = parse("---\na: 1\n---\n---\nb: 2\n");
+        assert_eq!(stream.docs.len(), 3);
+        assert!(stream.docs[1].root.is_empty_scalar());
+        assert!(parse("").docs[0].root.is_empty_scalar());
+        assert_eq!(parse("# only a comment\n").docs[0].root.span, 17..17);
+    }
+
+    #[test]
+    fn tags_force_types() {
+        let stream = parse("a: !!str 12\nb: !!int '7'\nc: !custom x\n");
+        let Value::Map(map) = stream.value_of(&stream.docs[0].root) else { panic!() };
+        assert_eq!(map.get("a"), Some(&Value::String("12".into())));
+        assert_eq!(map.get("b"), Some(&Value::Number("7".into())));
+        assert_eq!(map.get("c"), Some(&Value::String("x".into())));
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let err = Stream::parse("a: 1\n  b: 2\n").unwrap_err();
+        assert_eq!((err.line, err.col), (2, 4));
+    }
+}
