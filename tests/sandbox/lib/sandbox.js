@@ -14,7 +14,7 @@ const { loadSpec, templateToRegex } = require('./spec');
 const { getFlavor } = require('./flavors');
 const { handlers, REQUIRES, ApiError, workflowRunJson, forgejoRunJson } = require('./api');
 const { RunManager, nowIso } = require('./runs');
-const { loadSeed, demoSeed } = require('./seed');
+const { loadSeed, demoSeed, normalizeSeed } = require('./seed');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const MAX_BODY = 32 * 1024 * 1024;
@@ -860,7 +860,7 @@ async function startSandbox(opts = {}) {
   const sb = new Sandbox(opts);
   try {
     await sb.listen();
-    const seed = opts.seed ? (typeof opts.seed === 'string' ? loadSeed(opts.seed) : opts.seed) : demoSeed(REPO_ROOT);
+    const seed = opts.seed ? (typeof opts.seed === 'string' ? loadSeed(opts.seed) : normalizeSeed(opts.seed, opts.seedDir || process.cwd())) : demoSeed(REPO_ROOT);
     await sb.seed(seed);
   } catch (e) {
     await sb.stop().catch(() => {});

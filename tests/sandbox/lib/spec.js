@@ -47,6 +47,16 @@ const SPEC_PATCHES = [
   ],
 ];
 
+// Known differences at the operation level: [operationId, status, patch(schema), why].
+const RESPONSE_PATCHES = [
+  [
+    'repoGetContents',
+    '200',
+    (schema) => ({ anyOf: [schema, { type: 'array', items: schema }] }),
+    'a directory path answers a list of entries (both servers say so in the operation\'s description; the schema only has the object)',
+  ],
+];
+
 function deepClone(x) {
   return JSON.parse(JSON.stringify(x));
 }
@@ -268,7 +278,9 @@ class Spec {
       errors.push(...checkErrorShape(body));
       return errors;
     }
-    const resp = this.resolveResponse(declared);
+    const resp = { ...this.resolveResponse(declared) };
+    const patch = RESPONSE_PATCHES.find(([id, st]) => id === op.operationId && st === String(status));
+    if (patch && resp.schema) resp.schema = patch[2](resp.schema);
     if (resp.schema) {
       if (body === undefined) errors.push(`status ${status} of ${op.operationId} must have a body`);
       else {
@@ -340,4 +352,4 @@ function loadSpec(file) {
   return cache.get(file);
 }
 
-module.exports = { loadSpec, Spec, SPEC_PATCHES, NULLABLE_POINTER_FIELDS, templateToRegex, GO_BOOL };
+module.exports = { loadSpec, Spec, SPEC_PATCHES, RESPONSE_PATCHES, NULLABLE_POINTER_FIELDS, templateToRegex, GO_BOOL };
