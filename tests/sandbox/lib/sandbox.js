@@ -240,12 +240,12 @@ class Sandbox {
     return level;
   }
 
-  // Gitea's tokenRequiresScopes: the repository scope category.
-  scopeAllows(auth, need) {
+  // Gitea's tokenRequiresScopes: `need` is 'read' or 'write' in a category ('repository', 'user').
+  scopeAllows(auth, need, category = 'repository') {
     if (auth.kind !== 'token') return true;
     const s = auth.token.scopes;
-    if (s.includes('all') || s.includes('write:repository')) return true;
-    if (need === 'read' && s.includes('read:repository')) return true;
+    if (s.includes('all') || s.includes(`write:${category}`)) return true;
+    if (need === 'read' && s.includes(`read:${category}`)) return true;
     return false;
   }
 
@@ -532,8 +532,9 @@ class Sandbox {
     }
     // scopes are checked before the repository is looked up
     const needScope = need === 'write' ? 'write' : 'read';
-    if (!this.scopeAllows(auth, needScope)) {
-      throw new ApiError(403, `token does not have at least one of required scope(s), required=[${needScope}:repository], token scope=${auth.token.scopes.join(',')}`);
+    const category = need === 'user' ? 'user' : 'repository';
+    if (!this.scopeAllows(auth, needScope, category)) {
+      throw new ApiError(403, `token does not have at least one of required scope(s), required=[${needScope}:${category}], token scope=${auth.token.scopes.join(',')}`);
     }
     if (need === 'user') return handler(ctx);
     const repo = this.repoByName(ctx.params.owner, ctx.params.repo);
