@@ -2,14 +2,16 @@
 // The shim's driver: inputs in, masks first, the core's `run(request, host)`, then outputs,
 // summary, error annotation and exit code out.
 
-const crypto = require('node:crypto');
 const { formatCommand } = require('./commands.js');
 const { readInputs, secretsToMask } = require('./inputs.js');
-const { writeOutputs, writeSummary } = require('./output.js');
+const { randomUuid, writeOutputs, writeSummary } = require('./output.js');
 const { createHost } = require('./host.js');
 
 /**
  * Runs the action once.
+ *
+ * The request is `{inputs, env, cwd}`: `cwd` is for the core's fallback when
+ * `GITHUB_WORKSPACE` is unset; the core resolves every path itself.
  *
  * Order of effects: `::add-mask::` for every token input (before anything else is printed), then
  * the core is loaded and run, then the outputs are written (even when the core reports failure),
@@ -22,15 +24,16 @@ const { createHost } = require('./host.js');
  * `::error::gitops-action crashed: <panic message, or the JS error>` once and exits 1.
  *
  * @param {object} options
- * @param {{env: Record<string, string | undefined>, stdout: {write(s: string): unknown},
- *          exitCode?: number, on(event: string, listener: (err: unknown) => void): unknown}}
+ * @param {{env: Record<string, string | undefined>, cwd(): string,
+ *          stdout: {write(s: string): unknown}, exitCode?: number,
+ *          on(event: string, listener: (err: unknown) => void): unknown}}
  *   options.proc `process`, or a stand-in in tests
  * @param {() => {run(request: object, host: object): Promise<object>}} options.loadCore loads
  *   the wasm-bindgen module; called after masking, so even a load failure is reported masked
  * @param {() => string} [options.newUuid] delimiter source for `$GITHUB_OUTPUT`
  * @returns {Promise<void>} settles when the core's `run` settles (never, after some crashes)
  */
-async function runAction({ proc, loadCore, newUuid = crypto.randomUUID }) {
+async function runAction({ proc, loadCore, newUuid = randomUuid }) {
   const { env } = proc;
   const print = (line) => proc.stdout.write(`${line}\n`);
   const inputs = readInputs(env);
@@ -51,7 +54,7 @@ async function runAction({ proc, loadCore, newUuid = crypto.randomUUID }) {
 
   let response;
   try {
-    response = await loadCore().run({ inputs, env: { ...env } }, host);
+    response = await loadCore().run({ inputs, env: { ...env }, cwd: proc.cwd() }, host);
   } catch (err) {
     crash(err);
     return;

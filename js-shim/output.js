@@ -5,13 +5,27 @@ const fs = require('node:fs');
 const { formatCommand } = require('./commands.js');
 
 /**
+ * A random version-4 UUID from `Math.random`, for output delimiters. A delimiter needs only to
+ * be absent from what it encloses, which {@link formatOutput} checks, not to be unguessable; and
+ * `crypto.randomUUID` would cost every run about 7 ms (loading OpenSSL).
+ * @returns {string}
+ */
+function randomUuid() {
+  const hex = Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16));
+  hex[12] = '4';
+  hex[16] = '89ab'[Math.floor(Math.random() * 4)];
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
  * Formats one output in the file-command heredoc form `name<<DELIM\nvalue\nDELIM\n`, as
  * `@actions/core` does, with `DELIM` = `ghadelimiter_<uuid>`. A delimiter that occurs in the
  * name or the value would end the value early (and let the value forge other outputs), so a new
  * one is drawn until it occurs in neither.
  * @param {string} name
  * @param {string} value
- * @param {() => string} newUuid source of fresh uuids (`crypto.randomUUID` in production)
+ * @param {() => string} newUuid source of fresh uuids ({@link randomUuid} in production)
  * @returns {string}
  */
 function formatOutput(name, value, newUuid) {
@@ -63,4 +77,4 @@ function writeSummary({ env, summary, print }) {
   fs.appendFileSync(file, summary.endsWith('\n') ? summary : `${summary}\n`);
 }
 
-module.exports = { formatOutput, writeOutputs, writeSummary };
+module.exports = { formatOutput, randomUuid, writeOutputs, writeSummary };

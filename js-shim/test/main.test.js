@@ -10,10 +10,11 @@ const { runAction } = require('../main.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-main-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** A stand-in for `process`: env, a stdout that collects, exitCode, and `on`/`emit`. */
+/** A stand-in for `process`: env, cwd, a stdout that collects, exitCode, and `on`/`emit`. */
 function fakeProc(env) {
   const proc = new EventEmitter();
   proc.env = env;
+  proc.cwd = () => '/cwd';
   proc.written = [];
   proc.stdout = { write: (s) => proc.written.push(s) };
   proc.exitCode = undefined;
@@ -53,7 +54,7 @@ test('masks every token input before anything else is printed or loaded', async 
   assert.equal(proc.exitCode, 0);
 });
 
-test('the core gets lower-cased inputs and a copy of the environment', async () => {
+test('the core gets lower-cased inputs, a copy of the environment and the cwd', async () => {
   const env = { INPUT_GITOPS_FILE: 'values.yaml', INPUT_yq_tpl: '.a = 1', GITHUB_WORKSPACE: '/ws' };
   let seen;
   const proc = await runWith(env, async (request) => {
@@ -63,6 +64,7 @@ test('the core gets lower-cased inputs and a copy of the environment', async () 
   assert.deepEqual(seen.inputs, { gitops_file: 'values.yaml', yq_tpl: '.a = 1' });
   assert.deepEqual(seen.env, env);
   assert.notEqual(seen.env, env);
+  assert.equal(seen.cwd, '/cwd');
   assert.equal(proc.exitCode, 0);
 });
 

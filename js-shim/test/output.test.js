@@ -4,7 +4,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { formatOutput, writeOutputs, writeSummary } = require('../output.js');
+const { formatOutput, randomUuid, writeOutputs, writeSummary } = require('../output.js');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-output-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -28,6 +28,12 @@ function parseOutputFile(text) {
 test('formatOutput uses the heredoc form with a ghadelimiter_ delimiter', () => {
   assert.equal(formatOutput('changed', 'true', uuids('u1')), 'changed<<ghadelimiter_u1\ntrue\nghadelimiter_u1\n');
   assert.equal(formatOutput('diff', 'a\nb\n', uuids('u1')), 'diff<<ghadelimiter_u1\na\nb\n\nghadelimiter_u1\n');
+});
+
+test('randomUuid gives distinct version-4 UUIDs', () => {
+  const seen = new Set(Array.from({ length: 1000 }, randomUuid));
+  assert.equal(seen.size, 1000);
+  for (const u of seen) assert.match(u, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });
 
 test('formatOutput draws a new delimiter when the value or name contains it', () => {
