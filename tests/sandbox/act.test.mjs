@@ -1,0 +1,194 @@
+// Workflows run for real: dispatch -> act (host mode) in a checkout of the ref -> a step that
+// commits through the contents API with the run's automatic token.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { startSandbox, api, violations, waitRun, ensureAct, unb64 } from './helpers.mjs';
+
+const act = ensureAct();
+if (act.skip) console.log(`# SKIP act tests: ${act.skip}`);
+
+const PROBE = `name: Probe
+run-name: "probe \${{ inputs.value }}"
+on:
+  workflow_dispatch:
+    inputs:
+      value:
+        type: string
+        required: true
+      sleep:
+        type: string
+        default: '0'
+jobs:
+  probe:
+    runs-on: ubuntu-latest
+    steps:
+      - name: show the environment
+        run: |
+          echo "SERVER=$GITHUB_SERVER_URL API=$GITHUB_API_URL GITEA=$GITEA_ACTIONS REPO=$GITHUB_REPOSITORY REF=$GITHUB_REF SHA=$GITHUB_SHA RUN=$GITHUB_RUN_ID"
+          echo "CTX server_url=\${{ github.server_url }} repository=\${{ github.repository }} event=\${{ github.event_name }} input=\${{ github.event.inputs.value }}"
+          echo "TOKENS same=\${{ secrets.GITEA_TOKEN == secrets.GITHUB_TOKEN }} len=\${{ secrets.GITEA_TOKEN != '' }}"
+      - name: wait
+        run: sleep \${{ inputs.sleep }}
+      - name: write through the contents API
+        env:
+          TOKEN: \${{ secrets.GITEA_TOKEN }}
+          VALUE: \${{ inputs.value }}
+        run: |
+          set -eu
+          url="$GITHUB_API_URL/repos/$GITHUB_REPOSITORY/contents/probe.txt"
+          sha=$(curl -fsS -H "Authorization: token $TOKEN" "$url" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).sha))')
+          body=$(node -e 'console.log(JSON.stringify({content: Buffer.from(process.env.VALUE + "\\n").toString("base64"), sha: process.argv[1], message: "probe: " + process.env.VALUE}))' "$sha")
+          curl -fsS -X PUT -H "Authorization: token $TOKEN" -H 'Content-Type: application/json' -d "$body" "$url" > /dev/null
+          echo "wrote probe.txt"
+`;
+
+function seed() {
+  return {
+    users: [{ name: 'niko', email: 'niko@example.com', full_name: 'Niko' }],
+    tokens: [{ name: 'niko-pat', user: 'niko', scopes: ['write:repository'] }],
+    repos: [{ name: 'niko/probe', default_branch: 'main', files: { 'probe.txt': 'initial\n', '.gitea/workflows/probe.yaml': PROBE, '.forgejo/workflows/probe.yaml': PROBE } }],
+  };
+}
+
+// processes whose command line mentions `needle`
+function processesMentioning(needle) {
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(needle)) out.push(`${d}: ${cmd}`);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+const dispatch = (sb, flavor, inputs) => {
+  const forgejo = flavor.startsWith('forgejo');
+  return api(sb, 'POST', `/repos/niko/probe/actions/workflows/probe.yaml/dispatches${forgejo ? '' : '?return_run_details=true'}`, {
+    token: sb.tokenNames['niko-pat'],
+    body: forgejo ? { ref: 'main', inputs, return_run_info: true } : { ref: 'main', inputs },
+  });
+};
+const runIdOf = (r) => r.body.workflow_run_id || r.body.id;
+
+describe('act runs a dispatched workflow', { skip: act.skip }, () => {
+  for (const flavor of ['gitea-1.26', 'forgejo-12']) {
+    it(`${flavor}: the job commits through the contents API with the run token`, async () => {
+      const sb = await startSandbox({ flavor, seed: seed(), actPath: act.path });
+      try {
+        const d = await dispatch(sb, flavor, { value: 'hello' });
+        assert.ok([200, 201].includes(d.status), d.text);
+        const run = await waitRun(sb, runIdOf(d), 'completed', 60000);
+        assert.equal(run.conclusion, 'success', run.log);
+        const log = run.log;
+        assert.ok(log.includes(`SERVER=${sb.url} API=${sb.url}/api/v1 GITEA=true REPO=niko/probe REF=refs/heads/main SHA=${run.sha} RUN=${run.id}`), log);
+        assert.ok(log.includes(`CTX server_url=${sb.url} repository=niko/probe event=workflow_dispatch input=hello`), log);
+        assert.ok(log.includes('TOKENS same=true len=true'), log);
+        assert.ok(log.includes('wrote probe.txt'), log);
+        const c = await api(sb, 'GET', '/repos/niko/probe/contents/probe.txt', { token: sb.tokenNames['niko-pat'] });
+        assert.equal(unb64(c.body.content), 'hello\n');
+        const head = (await api(sb, 'GET', '/repos/niko/probe/commits?limit=1', { token: sb.tokenNames['niko-pat'] })).body[0];
+        assert.equal(head.commit.message, 'probe: hello\n');
+        assert.equal(head.commit.author.name, flavor.startsWith('forgejo') ? 'Forgejo Actions' : 'Gitea Actions');
+        // the run as the API shows it
+        const a = await api(sb, 'GET', `/repos/niko/probe/actions/runs/${run.id}`, { token: sb.tokenNames['niko-pat'] });
+        if (flavor.startsWith('forgejo')) {
+          assert.equal(a.body.status, 'success');
+          assert.equal(a.body.title, 'Probe');
+        } else {
+          assert.equal(a.body.status, 'completed');
+          assert.equal(a.body.conclusion, 'success');
+          assert.equal(a.body.display_title, 'probe hello');
+        }
+        const page = await fetch(a.body.html_url);
+        assert.equal(page.status, 200);
+        assert.match(await page.text(), /wrote probe\.txt/);
+        const tasks = await api(sb, 'GET', '/repos/niko/probe/actions/tasks', { token: sb.tokenNames['niko-pat'] });
+        assert.equal(tasks.body.workflow_runs[0].status, 'success');
+        assert.deepEqual(await violations(sb), []);
+      } finally {
+        await sb.stop();
+      }
+    });
+  }
+
+  for (const flavor of ['gitea-1.24', 'gitea-1.25']) {
+    it(`${flavor}: a new dispatch cancels the running one (act is killed)`, async () => {
+      const sb = await startSandbox({ flavor, seed: seed(), actPath: act.path });
+      try {
+        const d1 = await dispatch(sb, flavor, { value: 'first', sleep: '60.123' });
+        assert.equal(d1.status, 204);
+        const first = sb.sandbox.runs.runs[0];
+        // wait until the sleep step runs
+        const deadline = Date.now() + 30000;
+        while (processesMentioning('sleep 60.123').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        assert.ok(processesMentioning('sleep 60.123').length > 0, 'the step is running');
+        const d2 = await dispatch(sb, flavor, { value: 'second' });
+        assert.equal(d2.status, 204);
+        const r1 = await waitRun(sb, first.id, 'completed', 15000);
+        assert.equal(r1.conclusion, 'cancelled');
+        const second = sb.sandbox.runs.runs[1];
+        const r2 = await waitRun(sb, second.id, 'completed', 60000);
+        assert.equal(r2.conclusion, 'success', r2.log);
+        assert.deepEqual(processesMentioning(`${sb.dataDir}/runs/${first.id}/`), [], 'nothing of the cancelled run is left');
+        assert.equal(processesMentioning('sleep 60.123').length, 0);
+        const c = await api(sb, 'GET', '/repos/niko/probe/contents/probe.txt', { token: sb.tokenNames['niko-pat'] });
+        assert.equal(unb64(c.body.content), 'second\n');
+        if (flavor === 'gitea-1.25') {
+          const runs = await api(sb, 'GET', '/repos/niko/probe/actions/runs', { token: sb.tokenNames['niko-pat'] });
+          assert.deepEqual(runs.body.workflow_runs.map((r) => [r.display_title, r.conclusion]), [
+            ['probe second', 'success'],
+            ['probe first', 'cancelled'],
+          ]);
+        }
+        assert.deepEqual(await violations(sb), []);
+      } finally {
+        await sb.stop();
+      }
+    });
+  }
+
+  it('runner capacity: runs beyond it wait in the queue', async () => {
+    const sb = await startSandbox({ flavor: 'gitea-1.26', seed: seed(), actPath: act.path, capacity: 1 });
+    try {
+      const a = await dispatch(sb, 'gitea-1.26', { value: 'a', sleep: '2' });
+      const b = await dispatch(sb, 'gitea-1.26', { value: 'b' });
+      await waitRun(sb, a.body.workflow_run_id, 'in_progress', 10000);
+      const qb = await api(sb, 'GET', `/repos/niko/probe/actions/runs/${b.body.workflow_run_id}`, { token: sb.tokenNames['niko-pat'] });
+      assert.equal(qb.body.status, 'queued');
+      const ra = await waitRun(sb, a.body.workflow_run_id, 'completed', 60000);
+      const rb = await waitRun(sb, b.body.workflow_run_id, 'completed', 60000);
+      assert.equal(ra.conclusion, 'success', ra.log);
+      // b was dispatched with a's blob sha gone stale? no: it reads the file itself, so both succeed
+      assert.equal(rb.conclusion, 'success', rb.log);
+      assert.ok(Date.parse(rb.started) >= Date.parse(ra.completed), 'b started after a finished');
+      assert.deepEqual(await violations(sb), []);
+    } finally {
+      await sb.stop();
+    }
+  });
+
+  it('the demo world: gitops-service.yaml resolves niko/gitops-action@v1 to the working tree', async () => {
+    const sb = await startSandbox({ actPath: act.path });
+    try {
+      const info = await api(sb, 'GET', '/repos/niko/agent-platform-gitops', { token: sb.tokens.niko });
+      assert.equal(info.body.default_branch, 'main');
+      const d = await api(sb, 'POST', '/repos/niko/agent-platform-gitops/actions/workflows/gitops-service.yaml/dispatches?return_run_details=true', {
+        token: sb.tokens.niko,
+        body: { ref: 'main', inputs: { file: 'dev/Chart.yaml', yq_tpl: '.version = "{{VERSION}}"', version: '1.2.3', source_repo: 'niko/agent-platform', source_commit: 'a'.repeat(40), dispatch_id: 'demo-1' } },
+      });
+      assert.equal(d.status, 200, d.text);
+      const run = await waitRun(sb, d.body.workflow_run_id, 'completed', 90000);
+      assert.equal(run.title, 'GitOps (demo-1)');
+      // whatever the action does today, act found it in the working tree
+      assert.match(run.log, /LocalRepositoryCache matched .*niko\/gitops-action with ref v1/);
+      assert.deepEqual(await violations(sb), []);
+    } finally {
+      await sb.stop();
+    }
+  });
+});
