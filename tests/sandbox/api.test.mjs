@@ -94,6 +94,13 @@ for (const flavor of Object.keys(FLAVORS)) {
       assert.equal(missing.status, 404);
     });
 
+    it('concurrent writes with the same sha: exactly one wins, the other is stale', async () => {
+      const cur = await api(sb, 'GET', `${R}/contents/dev/values.yaml`, { token: T['niko-pat'] });
+      const put = (v) => api(sb, 'PUT', `${R}/contents/dev/values.yaml`, { token: T['niko-pat'], body: { content: b64(`image:\n  tag: "${v}"\n`), sha: cur.body.sha } });
+      const res = await Promise.all([put('a'), put('b'), put('c')]);
+      assert.deepEqual(res.map((r) => r.status).sort(), [200, F.staleShaStatus, F.staleShaStatus].sort());
+    });
+
     it(F.putRequiresSha ? 'PUT without sha is rejected (422)' : 'PUT without sha creates the file (201)', async () => {
       const r = await api(sb, 'PUT', `${R}/contents/created-by-put.txt`, { token: T['niko-pat'], body: { content: b64('put\n') } });
       if (F.putRequiresSha) {
