@@ -11,7 +11,11 @@ export const REPO_ROOT = path.resolve(HERE, '..', '..');
 // The sandbox's npm dev dependencies (ajv, ajv-formats, yaml): installed on first use.
 export function ensureDeps() {
   if (existsSync(path.join(HERE, 'node_modules', 'ajv', 'package.json')) && existsSync(path.join(HERE, 'node_modules', 'yaml', 'package.json'))) return;
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: HERE, stdio: ['ignore', 'inherit', 'inherit'] });
+  // under a lock: several test files may start at once
+  execFileSync('flock', [path.join(HERE, '.npm-install.lock'), 'sh', '-c', '[ -f node_modules/ajv/package.json ] && [ -f node_modules/yaml/package.json ] || npm ci --no-audit --no-fund --silent'], {
+    cwd: HERE,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }
 
 ensureDeps();

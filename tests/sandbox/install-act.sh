@@ -5,6 +5,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="${ACT_VENV:-$ROOT/.venv}"
 ACT="$VENV/bin/act"
+# one installer at a time (test files may call this concurrently)
+mkdir -p "$VENV"
+exec 9>"$VENV/.install.lock"
+flock 9
 if [ -x "$ACT" ] && "$ACT" --version >/dev/null 2>&1; then
   echo "$ACT"
   exit 0
