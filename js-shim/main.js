@@ -17,25 +17,24 @@ const { createHost } = require('./host.js');
  * the core is loaded and run, then the outputs are written (even when the core reports failure),
  * the summary appended, and `ok: false` turned into an `::error` annotation with its
  * `file`/`line`/`col`. The exit code is set through `proc.exitCode` (0 when ok, 1 otherwise),
- * never `process.exit`, so buffered output is flushed.
+ * never `process.exit`: the process ends when its work does.
  *
  * A crash (the core throws or rejects, or a WebAssembly trap surfaces as an uncaught exception
  * or rejection, as it does when it happens inside a future polled from a microtask) prints
  * `::error::gitops-action crashed: <panic message, or the JS error>` once and exits 1.
  *
  * @param {object} options
- * @param {{env: Record<string, string | undefined>, cwd(): string,
- *          stdout: {write(s: string): unknown}, exitCode?: number,
+ * @param {{env: Record<string, string | undefined>, cwd(): string, exitCode?: number,
  *          on(event: string, listener: (err: unknown) => void): unknown}}
  *   options.proc `process`, or a stand-in in tests
+ * @param {(line: string) => void} options.print writes one line to the job log
  * @param {() => {run(request: object, host: object): Promise<object>}} options.loadCore loads
  *   the wasm-bindgen module; called after masking, so even a load failure is reported masked
  * @param {() => string} [options.newUuid] delimiter source for `$GITHUB_OUTPUT`
  * @returns {Promise<void>} settles when the core's `run` settles (never, after some crashes)
  */
-async function runAction({ proc, loadCore, newUuid = randomUuid }) {
+async function runAction({ proc, print, loadCore, newUuid = randomUuid }) {
   const { env } = proc;
-  const print = (line) => proc.stdout.write(`${line}\n`);
   const inputs = readInputs(env);
   for (const secret of secretsToMask(inputs)) print(formatCommand('add-mask', {}, secret));
 

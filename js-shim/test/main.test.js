@@ -10,15 +10,15 @@ const { runAction } = require('../main.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-main-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** A stand-in for `process`: env, cwd, a stdout that collects, exitCode, and `on`/`emit`. */
+/** A stand-in for `process` (env, cwd, exitCode, `on`/`emit`), with `print` collecting lines. */
 function fakeProc(env) {
   const proc = new EventEmitter();
   proc.env = env;
   proc.cwd = () => '/cwd';
-  proc.written = [];
-  proc.stdout = { write: (s) => proc.written.push(s) };
   proc.exitCode = undefined;
-  proc.lines = () => proc.written.join('').split('\n').slice(0, -1);
+  const printed = [];
+  proc.print = (line) => printed.push(line);
+  proc.lines = () => [...printed];
   return proc;
 }
 
@@ -29,7 +29,7 @@ const tmpFile = (name) => path.join(tmp, `${n++}-${name}`);
 /** Runs the shim against a fake core whose `run` is `run`. */
 async function runWith(env, run) {
   const proc = fakeProc(env);
-  await runAction({ proc, loadCore: () => ({ run }), newUuid: () => 'uuid' });
+  await runAction({ proc, print: proc.print, loadCore: () => ({ run }), newUuid: () => 'uuid' });
   return proc;
 }
 
@@ -38,6 +38,7 @@ test('masks every token input before anything else is printed or loaded', async 
   let linesAtLoad;
   await runAction({
     proc,
+    print: proc.print,
     loadCore: () => {
       linesAtLoad = proc.lines();
       return {
@@ -129,6 +130,7 @@ test('a trap surfacing as an uncaught exception is reported once', async () => {
   const proc = fakeProc({});
   runAction({
     proc,
+    print: proc.print,
     loadCore: () => ({
       run: (request, host) => {
         host.panic('boom');
@@ -147,6 +149,7 @@ test('a core that fails to load is reported after the masks', async () => {
   const proc = fakeProc({ INPUT_TOKEN: 'ghs_x' });
   await runAction({
     proc,
+    print: proc.print,
     loadCore: () => {
       throw new Error("Cannot find module './core/gitops_action.js'");
     },
