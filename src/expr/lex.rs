@@ -446,7 +446,7 @@ fn is_number_literal(text: &str) -> bool {
         Some((int, frac)) => digits(int) && digits(frac),
         None => digits(mantissa),
     };
-    let exponent_ok = exponent.map_or(true, |e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
     mantissa_ok && exponent_ok
 }
 

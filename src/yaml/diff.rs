@@ -79,6 +79,17 @@ pub enum Edit<'n> {
     },
 }
 
+impl<'n> Edit<'n> {
+    /// The node the edit changes (the collection, for insertions and deletions).
+    pub fn node(&self) -> &'n Node {
+        match self {
+            Edit::SetScalar { node, .. } | Edit::ReplaceNode { node, .. } => node,
+            Edit::InsertKey { map, .. } | Edit::DeleteKey { map, .. } => map,
+            Edit::AppendItems { seq, .. } | Edit::DeleteItem { seq, .. } => seq,
+        }
+    }
+}
+
 /// An edit with what it means for people: where, and the value before and after.
 #[derive(Debug)]
 pub struct Located<'n> {

@@ -3,7 +3,7 @@
 //!
 //! Parsing is granit-parser's; this module only assembles its span-carrying events into a tree.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
@@ -145,6 +145,7 @@ pub struct Stream<'s> {
     /// The documents in order; a file with no content has one empty document.
     pub docs: Vec<Document>,
     anchors: HashMap<usize, Node>,
+    aliased: HashSet<usize>,
 }
 
 /// A YAML syntax error with its 1-based position.
@@ -175,6 +176,7 @@ impl<'s> Stream<'s> {
         let options = granit_parser::options! { emit_anchor_events: true };
         let mut docs = Vec::new();
         let mut anchors = HashMap::new();
+        let mut aliased = HashSet::new();
         let mut stack: Vec<Open> = Vec::new();
         let mut doc_start = 0;
         let mut root: Option<Node> = None;
@@ -208,6 +210,7 @@ impl<'s> Stream<'s> {
                     })
                 }
                 Event::Alias(target) => {
+                    aliased.insert(target);
                     Some(Node { kind: NodeKind::Alias { target }, span: range, anchor: 0, tag: None })
                 }
                 Event::SequenceStart(style, anchor, tag) => {
@@ -260,7 +263,7 @@ impl<'s> Stream<'s> {
             // An empty (or comment-only) file is one empty document, as yq reads it.
             docs.push(Document { root: empty_scalar(src.len()), start: src.len() });
         }
-        Ok(Stream { src, docs, anchors })
+        Ok(Stream { src, docs, anchors, aliased })
     }
 
     /// The data a node stands for.
@@ -297,9 +300,9 @@ impl<'s> Stream<'s> {
         }
     }
 
-    /// The anchored node an alias id refers to.
-    pub fn anchored(&self, id: usize) -> Option<&Node> {
-        self.anchors.get(&id)
+    /// Whether an alias refers to anchor `id`.
+    pub fn is_aliased(&self, id: usize) -> bool {
+        id != 0 && self.aliased.contains(&id)
     }
 }
 

@@ -1,0 +1,150 @@
+//! What the core needs from the outside world, as small traits: the log, files, HTTP and the
+//! clock. The action implements them over the Node shim (`crate::wasm`); tests implement them
+//! in memory, so every mode runs natively under `cargo test` with no network.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// How a log line is shown in the job log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// A plain line.
+    Info,
+    /// Shown only with step debug logging on.
+    Debug,
+    /// A notice annotation.
+    Notice,
+    /// A warning annotation.
+    Warning,
+    /// Opens a collapsible group named by the message.
+    Group,
+    /// Closes the current group.
+    EndGroup,
+}
+
+impl Level {
+    /// The name the shim understands.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Debug => "debug",
+            Level::Notice => "notice",
+            Level::Warning => "warning",
+            Level::Group => "group",
+            Level::EndGroup => "endgroup",
+        }
+    }
+}
+
+/// The job log.
+pub trait Log {
+    /// Writes one message at `level`.
+    fn log(&self, level: Level, message: &str);
+
+    /// A plain log line.
+    fn info(&self, message: &str) {
+        self.log(Level::Info, message);
+    }
+
+    /// A warning annotation.
+    fn warning(&self, message: &str) {
+        self.log(Level::Warning, message);
+    }
+}
+
+/// A failed file operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IoError {
+    /// The system's error code (`ENOENT`, `EACCES`, …), or empty when unknown.
+    pub code: String,
+    /// The system's message.
+    pub message: String,
+}
+
+impl IoError {
+    /// Whether the file does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.code == "ENOENT"
+    }
+}
+
+impl fmt::Display for IoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The runner's file system. Paths are absolute.
+pub trait Files {
+    /// Reads a whole file.
+    fn read(&self, path: &str) -> Result<Vec<u8>, IoError>;
+    /// Replaces a file's contents.
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), IoError>;
+    /// The path with every symbolic link resolved.
+    fn real_path(&self, path: &str) -> Result<String, IoError>;
+}
+
+/// An HTTP request.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct HttpRequest {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The absolute URL.
+    pub url: String,
+    /// Header names and values.
+    pub headers: BTreeMap<String, String>,
+    /// The body, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Give up after this many milliseconds.
+    #[serde(rename = "timeoutMs")]
+    pub timeout_ms: u64,
+}
+
+/// An HTTP response.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// Header names (lower-cased) and values.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// The body text.
+    #[serde(default)]
+    pub body: String,
+}
+
+/// A request that got no response (refused, reset, timed out): whether it reached the server
+/// is unknown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpError(pub String);
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The network.
+#[allow(async_fn_in_trait)]
+pub trait Http {
+    /// Sends one request.
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError>;
+}
+
+/// Time and chance.
+#[allow(async_fn_in_trait)]
+pub trait Clock {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> f64;
+    /// Waits `ms` milliseconds.
+    async fn sleep(&self, ms: u64);
+    /// `bytes` random bytes as lower-case hex.
+    fn random_hex(&self, bytes: usize) -> String;
+
+    /// A uniformly random number in `0..bound` (for jitter).
+    fn random_below(&self, bound: u64) -> u64 {
+        let hex = self.random_hex(8);
+        u64::from_str_radix(&hex, 16).unwrap_or(0) % bound.max(1)
+    }
+}
