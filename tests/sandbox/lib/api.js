@@ -350,11 +350,24 @@ async function changeFiles(ctx, opts, ops) {
     const changes = [];
     const results = [];
     const stale = (given, expected) => new ApiError(flavor.staleShaStatus, `sha does not match [given: ${given}, expected: ${expected}]`);
+    const missing = (p) => new ApiError(flavor.missingFileStatus, flavor.missingFileStatus === 500 ? '' : `object does not exist [id: ${baseSha || ''}, rel_path: ${p}]`, { hidden: `file does not exist [path: ${p}]` });
+    // handleCheckErrors: no part of the target path may be a file, and the target not a directory
+    const checkTarget = async (p) => {
+      const parts = p.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const e = await lookup(parts.slice(0, i).join('/'));
+        if (!e) break;
+        if (e.type !== 'tree') throw new ApiError(422, `a file exists where you’re trying to create a subdirectory [path: ${parts.slice(0, i).join('/')}]`);
+      }
+      const t = await lookup(p);
+      if (t && t.type === 'tree') throw new ApiError(422, `a directory exists where you’re trying to create a file [path: ${p}]`);
+    };
     for (const op of ops) {
       const p = checkPath(op.path);
       const operation = op.operation;
       const content = operation === 'delete' ? null : decodeContent(op.content);
       if (operation === 'create' || operation === 'upload') {
+        await checkTarget(p);
         const e = await lookup(p);
         if (e) throw new ApiError(422, `repository file already exists [path: ${p}]`);
         changes.push({ path: p, content });
@@ -363,8 +376,9 @@ async function changeFiles(ctx, opts, ops) {
       } else if (operation === 'update' || operation === 'rename') {
         const from = op.from_path ? checkPath(op.from_path) : p;
         const e = await lookup(from);
-        if (!e || e.type !== 'blob') throw new ApiError(404, `repository file does not exist [path: ${from}]`);
+        if (!e || e.type !== 'blob') throw missing(from);
         if (op.sha && op.sha !== e.sha) throw stale(op.sha, e.sha);
+        await checkTarget(p);
         if (from !== p) {
           const t = await lookup(p);
           if (t) throw new ApiError(422, `repository file already exists [path: ${p}]`);
@@ -377,7 +391,7 @@ async function changeFiles(ctx, opts, ops) {
         results.push(p);
       } else if (operation === 'delete') {
         const e = await lookup(p);
-        if (!e || e.type !== 'blob') throw new ApiError(404, `repository file does not exist [path: ${p}]`);
+        if (!e || e.type !== 'blob') throw missing(p);
         if (op.sha && op.sha !== e.sha) throw stale(op.sha, e.sha);
         changes.push({ path: p, delete: true });
         files.set(p, null);
@@ -395,7 +409,15 @@ async function changeFiles(ctx, opts, ops) {
     if (opts.dates && opts.dates.author) author = { ...author, date: opts.dates.author };
     if (opts.dates && opts.dates.committer) committer = { ...committer, date: opts.dates.committer };
     let message = opts.message;
-    if (!message) message = ops.map((o) => `${o.operation === 'delete' ? 'Delete' : o.operation === 'update' ? 'Update' : o.operation === 'rename' ? 'Rename' : 'Add'} ${o.path}`).join('\n');
+    if (!message) {
+      // routers/api/v1/repo/file.go changeFilesCommitMessage
+      const of = (kinds) => ops.filter((o) => kinds.includes(o.operation)).map((o) => o.path);
+      const parts = [];
+      if (of(['create']).length) parts.push(`Add ${of(['create']).join(', ')}`);
+      if (of(['update', 'upload', 'rename']).length) parts.push(`Update ${of(['update', 'upload', 'rename']).join(', ')}`);
+      if (of(['delete']).length) parts.push(`Delete ${of(['delete']).join(', ')}`);
+      message = parts.join('\n');
+    }
     if (opts.signoff) message += `\n\nSigned-off-by: ${committer.name} <${committer.email}>`;
     let commit;
     try {
@@ -600,35 +622,75 @@ handlers.repoGetCombinedStatusByRef = async (ctx) => {
 
 // ---- actions -----------------------------------------------------------------------------
 
+// ListWorkflows: the first workflow folder that exists at the commit is the only one searched.
 async function findWorkflow(sb, repo, sha, workflowId) {
   for (const dir of sb.flavor.workflowDirs) {
+    const d = await git.treeEntry(repo.gitDir, sha, dir);
+    if (!d || d.type !== 'tree') continue;
     const p = `${dir}/${workflowId}`;
-    const e = await git.treeEntry(repo.gitDir, sha, p);
+    const e = /\.ya?ml$/.test(workflowId) ? await git.treeEntry(repo.gitDir, sha, p) : null;
     if (e && e.type === 'blob') {
       const text = (await git.readBlob(repo.gitDir, e.sha)).toString();
       return { dir, path: p, text };
     }
+    return null;
   }
   return null;
+}
+
+// The ref a dispatch runs on, as each server resolves it.
+async function dispatchRef(sb, repo, ref) {
+  if (sb.flavor.kind === 'gitea') {
+    // refs/tags/X -> tag, refs/heads/X -> branch, anything else is a branch name
+    let full;
+    if (ref.startsWith('refs/tags/') || ref.startsWith('refs/heads/')) full = ref;
+    else full = `refs/heads/${ref}`;
+    const sha = await git.revParse(repo.gitDir, `${full}^{commit}`);
+    if (!sha) return null;
+    return { sha, ref: full, kind: full.startsWith('refs/tags/') ? 'tag' : 'branch', name: full.replace(/^refs\/(heads|tags)\//, '') };
+  }
+  // Forgejo's ExpandRef: refs/..., tags/..., heads/..., then a tag, a branch, a commit
+  let full = null;
+  if (ref.startsWith('refs/')) full = ref;
+  else if (ref.startsWith('tags/') || ref.startsWith('heads/')) full = `refs/${ref}`;
+  else if (await git.revParse(repo.gitDir, `refs/tags/${ref}^{commit}`)) full = `refs/tags/${ref}`;
+  else if (await git.revParse(repo.gitDir, `refs/heads/${ref}^{commit}`)) full = `refs/heads/${ref}`;
+  else if (/^[0-9a-f]{7,40}$/.test(ref) && (await git.revParse(repo.gitDir, `${ref}^{commit}`))) full = ref;
+  if (!full) return { error: `could not expand reference '${ref}'` };
+  const sha = await git.revParse(repo.gitDir, `${full}^{commit}`);
+  if (!sha) return { error: `object does not exist [id: ${full}, rel_path: ]` };
+  return { sha, ref: full, kind: full.startsWith('refs/tags/') ? 'tag' : full.startsWith('refs/heads/') ? 'branch' : 'commit', name: full.replace(/^refs\/(heads|tags)\//, '') };
 }
 
 async function dispatch(ctx) {
   const { sb, repo, body, query, flavor, auth } = ctx;
   const b = body || {};
   const workflowId = ctx.params.workflow_id || ctx.params.workflowfilename;
-  if (!b.ref) throw new ApiError(flavor.missingRefStatus, flavor.kind === 'forgejo' ? 'ref is empty' : 'ref is required');
-  const ref = await git.resolveRef(repo.gitDir, b.ref);
-  if (!ref || ref.kind === 'commit') throw new ApiError(404, `ref "${b.ref}" not found`);
+  const forgejo = flavor.kind === 'forgejo';
+  if (!b.ref) throw new ApiError(flavor.missingRefStatus, forgejo ? 'ref is empty' : 'ref is required parameter');
+  const ref = await dispatchRef(sb, repo, b.ref);
+  if (!ref || ref.error) {
+    // Forgejo: a plain error -> 500, whose message production servers hide
+    if (forgejo) throw new ApiError(flavor.dispatchNotFoundStatus, '', { hidden: ref ? ref.error : b.ref });
+    throw new ApiError(404, `ref ${JSON.stringify(b.ref)} doesn't exist`);
+  }
   const wfFile = await findWorkflow(sb, repo, ref.sha, workflowId);
-  if (!wfFile) throw new ApiError(404, `workflow "${workflowId}" not found`);
+  if (!wfFile) {
+    if (forgejo) throw new ApiError(flavor.dispatchNotFoundStatus, '', { hidden: 'workflow not found' });
+    throw new ApiError(404, `workflow ${JSON.stringify(workflowId)} doesn't exist`);
+  }
   let wf;
   try {
     wf = parseWorkflow(wfFile.text);
   } catch (e) {
-    throw new ApiError(flavor.kind === 'forgejo' ? 500 : 422, `unable to parse workflow ${workflowId}: ${e.message}`);
+    throw new ApiError(500, '', { hidden: `unable to parse workflow ${workflowId}: ${e.message}` });
   }
-  const wd = dispatchConfig(wf);
-  if (!wd) throw new ApiError(422, `workflow ${workflowId} must contain a 'workflow_dispatch' trigger`);
+  let wd = dispatchConfig(wf);
+  if (!wd) {
+    if (flavor.rejectsNonDispatchWorkflow) throw new ApiError(422, `workflow ${JSON.stringify(workflowId)} has no workflow_dispatch event trigger`);
+    sb.warn(ctx, `${workflowId} has no workflow_dispatch trigger; Gitea < 1.26 and Forgejo dispatch it anyway`);
+    wd = { inputs: {} };
+  }
   const given = b.inputs || {};
   const inputs = {};
   for (const [k, cfg] of Object.entries(wd.inputs)) {
@@ -642,7 +704,13 @@ async function dispatch(ctx) {
           if (cfg.required) throw new ApiError(400, `input required for '${cfg.description || k}'`);
           continue;
         }
-      } else if (cfg.type === 'boolean' && v === 'on') v = 'true';
+      } else if (cfg.type === 'boolean') {
+        if (flavor.booleanInputOnQuirk) {
+          // v11/v12: strconv.FormatBool(val == "on"), meant for the web form's checkbox
+          if (v !== 'on') sb.warn(ctx, `input "${k}" is a boolean: Forgejo ${flavor.version} turns ${JSON.stringify(v)} into "false" (only "on" gives "true")`);
+          v = String(v === 'on');
+        } else if (v === 'on') v = 'true';
+      }
     } else {
       // Gitea: the given value, else the default; `required` is not checked by the API
       if (!has) {
@@ -661,7 +729,8 @@ async function dispatch(ctx) {
   const head = await git.readCommit(repo.gitDir, ref.sha);
   const subject = head.message.split('\n')[0];
   let title;
-  if (flavor.kind === 'forgejo') title = wf.name || wfFile.path;
+  // Forgejo: the workflow's name, else ".forgejo/workflows/<file>" (whatever the folder)
+  if (forgejo) title = wf.name || `.forgejo/workflows/${workflowId}`;
   else {
     title = subject;
     if (flavor.runNameEvaluated && wf.runName) {
@@ -681,6 +750,7 @@ async function dispatch(ctx) {
   if (flavor.cancelPreviousOnDispatch) {
     for (const r of sb.runs.forRepo(repo)) {
       if (r.status !== 'completed' && r.workflowId === workflowId && r.ref === ref.ref && r.event === 'workflow_dispatch') {
+        // CancelPreviousJobs(repo, ref, workflowID, event)
         sb.runs.cancel(r, `a newer dispatch of ${workflowId} on ${ref.ref} (Gitea ${flavor.version} cancels previous runs)`);
       }
     }
@@ -691,6 +761,8 @@ async function dispatch(ctx) {
     workflowId,
     workflowDir: wfFile.dir,
     workflowPath: wfFile.path,
+    payloadWorkflow: forgejo ? `.forgejo/workflows/${workflowId}` : workflowId,
+    dispatchable: !!dispatchConfig(wf),
     workflow: wf,
     workflowText: wfFile.text,
     ref: ref.ref,
@@ -702,7 +774,7 @@ async function dispatch(ctx) {
     fault,
   });
   sb.runs.schedule();
-  if (flavor.kind === 'forgejo') {
+  if (forgejo) {
     if (flavor.returnRunInfo && b.return_run_info === true) {
       return { status: 201, body: { id: run.id, run_number: run.index, jobs: run.jobs.map((j) => j.key) } };
     }
@@ -718,11 +790,16 @@ handlers.ActionsDispatchWorkflow = dispatch;
 handlers.DispatchWorkflow = dispatch;
 
 function giteaStatus(run) {
+  // convert.ToActionsStatus
   if (run.status === 'completed') return { status: 'completed', conclusion: run.conclusion };
   return { status: run.status, conclusion: '' };
 }
 
-function workflowRunJson(sb, run, access) {
+// timeutil.TimeStamp(0).AsLocalTime(): a time that never happened is the Unix epoch (server in UTC)
+const EPOCH = '1970-01-01T00:00:00Z';
+
+// convert.ToActionWorkflowRun
+function workflowRunJson(sb, run) {
   const st = giteaStatus(run);
   const j = {
     id: run.id,
@@ -731,66 +808,96 @@ function workflowRunJson(sb, run, access) {
     display_title: run.title,
     path: `${run.workflowId}@${run.ref}`,
     event: run.event,
-    run_attempt: 1,
+    run_attempt: 0,
     run_number: run.index,
     head_sha: run.sha,
-    head_branch: run.refName,
+    head_branch: run.ref.startsWith('refs/heads/') ? run.refName : '',
     status: st.status,
     actor: userJson(sb, run.actor),
     trigger_actor: userJson(sb, run.actor),
-    repository: repoJson(sb, run.repo, access),
-    head_repository: repoJson(sb, run.repo, access),
-    repository_id: run.repo.id,
-    started_at: run.started || ZERO_TIME,
-    completed_at: run.completed || ZERO_TIME,
+    repository: repoJson(sb, run.repo, 'none'),
+    started_at: run.started || EPOCH,
+    completed_at: run.completed || EPOCH,
   };
+  if (!j.head_branch) delete j.head_branch;
   if (st.conclusion) j.conclusion = st.conclusion;
   return j;
 }
 
-function workflowJobJson(sb, run, job, idx) {
+// convert.ToActionWorkflowJob
+function workflowJobJson(sb, run, job) {
   const st = giteaStatus(run);
   const j = {
     id: job.id,
     url: `${sb.api}/repos/${run.repo.owner}/${run.repo.name}/actions/jobs/${job.id}`,
-    html_url: `${sb.runHtmlUrl(run)}/jobs/${idx}`,
+    html_url: `${sb.runHtmlUrl(run)}/jobs/${job.id}`,
     run_id: run.id,
     run_url: `${sb.api}/repos/${run.repo.owner}/${run.repo.name}/actions/runs/${run.id}`,
     name: job.name,
     labels: job.labels,
-    run_attempt: 1,
+    run_attempt: run.started ? 1 : 0,
     head_sha: run.sha,
-    head_branch: run.refName,
+    head_branch: run.ref.startsWith('refs/heads/') ? run.refName : '',
     status: st.status,
-    runner_id: run.started ? 1 : 0,
-    runner_name: run.started ? 'sandbox-act' : '',
-    steps: job.steps.map((s) => ({ name: s.name, number: s.number, status: st.status, conclusion: st.conclusion || undefined, started_at: run.started || ZERO_TIME, completed_at: run.completed || ZERO_TIME })),
+    steps: null,
     created_at: run.created,
-    started_at: run.started || ZERO_TIME,
-    completed_at: run.completed || ZERO_TIME,
+    started_at: run.started || EPOCH,
+    completed_at: run.completed || EPOCH,
   };
-  for (const s of j.steps) if (s.conclusion === undefined) delete s.conclusion;
+  if (!j.head_branch) delete j.head_branch;
   if (st.conclusion) j.conclusion = st.conclusion;
+  if (run.started) {
+    // a task exists: runner and steps
+    j.runner_id = 1;
+    j.runner_name = 'sandbox-act';
+    j.steps = job.steps.map((s, i) => {
+      const step = { name: s.name, number: i, status: st.status, started_at: run.started, completed_at: run.completed || EPOCH };
+      if (st.conclusion) step.conclusion = st.conclusion;
+      return step;
+    });
+  }
   return j;
 }
 
-function matchesStatusFilter(run, s) {
-  const st = giteaStatus(run);
-  return st.status === s || st.conclusion === s;
+// routers/api/v1/shared/action.go convertToInternal: the `status` filter of /actions/runs
+const RUN_STATUS_FILTER = {
+  pending: ['waiting'], waiting: ['waiting'], requested: ['waiting'], action_required: ['waiting'],
+  queued: ['queued'],
+  in_progress: ['in_progress'],
+  completed: ['success', 'failure', 'skipped', 'cancelled'],
+  failure: ['failure'],
+  success: ['success'],
+  skipped: ['skipped'], neutral: ['skipped'],
+  cancelled: ['cancelled'], timed_out: ['cancelled'],
+};
+
+function runState(run) {
+  return run.status === 'completed' ? run.conclusion : run.status;
 }
 
 handlers.getWorkflowRuns = async (ctx) => {
-  const { sb, repo, query, access } = ctx;
+  const { sb, repo, query } = ctx;
   let runs = sb.runs.forRepo(repo).slice().reverse();
   const f = (k) => query.get(k);
   if (f('event')) runs = runs.filter((r) => r.event === f('event'));
-  if (f('branch')) runs = runs.filter((r) => r.refName === f('branch'));
-  if (f('status')) runs = runs.filter((r) => matchesStatusFilter(r, f('status')));
-  if (f('actor')) runs = runs.filter((r) => r.actor.name === f('actor'));
+  if (f('branch')) runs = runs.filter((r) => r.ref === `refs/heads/${f('branch')}`);
+  const statuses = query.getAll('status');
+  if (statuses.length) {
+    const wanted = new Set();
+    for (const s of statuses) {
+      if (!RUN_STATUS_FILTER[s]) throw new ApiError(400, `Invalid status ${s}`);
+      for (const x of RUN_STATUS_FILTER[s]) wanted.add(x);
+    }
+    runs = runs.filter((r) => wanted.has(runState(r)));
+  }
+  if (f('actor')) {
+    if (!sb.userByName(f('actor'))) throw new ApiError(500, '', { hidden: `user does not exist [name: ${f('actor')}]` });
+    runs = runs.filter((r) => r.actor.name.toLowerCase() === f('actor').toLowerCase());
+  }
   if (f('head_sha')) runs = runs.filter((r) => r.sha === f('head_sha'));
   const { page, limit } = listOptions(query);
   const total = runs.length;
-  const body = { workflow_runs: runs.slice((page - 1) * limit, page * limit).map((r) => workflowRunJson(sb, r, access)), total_count: total };
+  const body = { workflow_runs: runs.slice((page - 1) * limit, page * limit).map((r) => workflowRunJson(sb, r)), total_count: total };
   return { status: 200, body, headers: pagingHeaders(sb, ctx, total, limit) };
 };
 
@@ -800,11 +907,11 @@ function runOr404(ctx, id) {
   return run;
 }
 
-handlers.GetWorkflowRun = async (ctx) => ({ status: 200, body: workflowRunJson(ctx.sb, runOr404(ctx, ctx.params.run), ctx.access) });
+handlers.GetWorkflowRun = async (ctx) => ({ status: 200, body: workflowRunJson(ctx.sb, runOr404(ctx, ctx.params.run)) });
 
 handlers.listWorkflowRunJobs = async (ctx) => {
   const run = runOr404(ctx, ctx.params.run);
-  let jobs = run.jobs.map((j, i) => workflowJobJson(ctx.sb, run, j, i));
+  let jobs = run.jobs.map((j) => workflowJobJson(ctx.sb, run, j));
   const s = ctx.query.get('status');
   if (s) jobs = jobs.filter((j) => j.status === s || j.conclusion === s);
   const { page, limit } = listOptions(ctx.query);
@@ -857,9 +964,9 @@ function forgejoRunJson(sb, run, access) {
   const payload = {
     inputs: run.inputs,
     ref: run.ref,
-    repository: repoJson(sb, run.repo),
+    repository: repoJson(sb, run.repo, 'none'),
     sender: userJson(sb, run.actor),
-    workflow: run.workflowPath,
+    workflow: run.payloadWorkflow || run.workflowPath,
   };
   const dur = run.started ? (Date.parse(run.completed || new Date().toISOString()) - Date.parse(run.started)) * 1e6 : 0;
   return {
@@ -880,8 +987,8 @@ function forgejoRunJson(sb, run, access) {
     event_payload: JSON.stringify(payload),
     trigger_event: run.event,
     status: modelStatus(run),
-    started: run.started || ZERO_TIME,
-    stopped: run.completed || ZERO_TIME,
+    started: run.started || EPOCH,
+    stopped: run.completed || EPOCH,
     created: run.created,
     updated: run.updated,
     duration: Math.max(0, Math.round(dur)),

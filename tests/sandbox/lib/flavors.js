@@ -15,6 +15,11 @@ const base = {
     staleShaStatus: 422, // ErrSHADoesNotMatch -> 422 (routers/api/v1/repo/file.go)
     missingRefStatus: 422, // empty ref -> 422
     requiredInputsEnforced: false, // Gitea's API fills defaults, never checks `required`
+    missingFileStatus: 404, // update/delete of a file that is not there: errors.Is(err, util.ErrNotExist) -> 404
+    // dispatch: an unknown ref or workflow -> 404 (util.ErrNotExist); a workflow without
+    // workflow_dispatch is dispatched anyway before 1.26 (services/actions/workflow.go)
+    dispatchNotFoundStatus: 404,
+    rejectsNonDispatchWorkflow: false,
     statusStates: ['pending', 'success', 'error', 'failure', 'warning'],
     // operationIds (from the spec) this release does not serve: answered 404
     missingOperations: [],
@@ -26,6 +31,14 @@ const base = {
     staleShaStatus: 409, // Forgejo answers 409 Conflict for a stale sha
     missingRefStatus: 400, // "ref is empty" -> 400 (routers/api/v1/repo/action.go)
     requiredInputsEnforced: true, // InputRequiredErr -> 400 (services/actions/workflows.go)
+    // handleCreateOrUpdateFileError does not map a missing file: 500
+    missingFileStatus: 500,
+    // GetWorkflowFromCommit: "could not expand reference" / "workflow not found" are plain
+    // errors, not util.ErrNotExist: the API answers 500
+    dispatchNotFoundStatus: 500,
+    rejectsNonDispatchWorkflow: false,
+    // v11/v12: a boolean input becomes strconv.FormatBool(val == "on"): "true" turns into "false"
+    booleanInputOnQuirk: true,
     statusStates: ['pending', 'success', 'error', 'failure', 'warning'],
     missingOperations: [],
   },
@@ -60,6 +73,7 @@ const FLAVORS = {
     runNameEvaluated: true,
     cancelPreviousOnDispatch: false,
     putRequiresSha: false, // from 1.26 a PUT without sha creates the file
+    rejectsNonDispatchWorkflow: true, // 1.26: "workflow %q has no workflow_dispatch event trigger" -> 422
     runLinkUses: 'id', // web links use the run id from 1.26
     statusStates: ['pending', 'success', 'error', 'failure', 'warning', 'skipped'],
   },

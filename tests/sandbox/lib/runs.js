@@ -127,6 +127,8 @@ class RunManager {
       workflowId: info.workflowId,
       workflowDir: info.workflowDir,
       workflowPath: info.workflowPath,
+      payloadWorkflow: info.payloadWorkflow || info.workflowId,
+      dispatchable: info.dispatchable !== false,
       workflowName: info.workflow.name || info.workflowPath,
       workflowText: info.workflowText,
       workflow: info.workflow,
@@ -239,7 +241,7 @@ class RunManager {
     const event = {
       inputs: run.inputs,
       ref: run.ref,
-      workflow: run.workflowPath,
+      workflow: run.payloadWorkflow,
       repository: { full_name: `${run.repo.owner}/${run.repo.name}`, name: run.repo.name, owner: { login: run.repo.owner }, default_branch: run.repo.defaultBranch },
       sender: { login: run.actor.name },
     };
@@ -252,7 +254,9 @@ class RunManager {
     const labels = new Set(['ubuntu-latest']);
     for (const j of run.jobs) for (const l of j.labels) labels.add(l);
     const host = new URL(sb.url).host;
-    const args = ['workflow_dispatch', '--no-cache-server', '--action-offline-mode'];
+    // a workflow without workflow_dispatch (dispatched anyway by Gitea < 1.26 and Forgejo): let act
+    // pick the workflow's first event
+    const args = [...(run.dispatchable ? ['workflow_dispatch'] : ['--detect-event']), '--no-cache-server', '--action-offline-mode'];
     for (const l of labels) args.push('-P', `${l}=-self-hosted`);
     args.push(
       '-W', path.join(work, run.workflowPath),
