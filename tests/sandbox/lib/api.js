@@ -42,8 +42,10 @@ function pagingHeaders(sb, ctx, total, pageSize) {
   const pages = Math.ceil(total / pageSize);
   const page = Math.max(1, parseInt(ctx.query.get('page') || '1', 10) || 1);
   const link = (p) => {
+    // Go's url.Values.Encode(): keys sorted
     const q = new URLSearchParams(ctx.query);
     q.set('page', String(p));
+    q.sort();
     return `<${sb.url}${ctx.pathname}?${q.toString()}>`;
   };
   const links = [];
@@ -490,6 +492,7 @@ handlers.repoGetAllCommits = async (ctx) => {
   const since = sb.flavor.kind === 'gitea' && sb.flavor.version >= '1.25' ? query.get('since') || undefined : undefined;
   const until = sb.flavor.kind === 'gitea' && sb.flavor.version >= '1.25' ? query.get('until') || undefined : undefined;
   const total = await git.revCount(repo.gitDir, ref.sha, { filePath, not, since, until });
+  if (filePath && total === 0) throw new ApiError(404, "The target couldn't be found.");
   // With `path`, Gitea pages by git.CommitsRangeSize (50) and ignores `limit`
   // (repo.CommitsByFileAndRange); the headers still use `limit`.
   const pageSize = filePath ? 50 : limit;
@@ -526,7 +529,7 @@ handlers.repoGetSingleCommit = async (ctx) => {
 
 function statusJson(sb, repo, s) {
   return {
-    id: s.id,
+    id: s.index,
     status: s.state,
     target_url: s.target_url,
     description: s.description,
@@ -534,11 +537,9 @@ function statusJson(sb, repo, s) {
     context: s.context,
     creator: userJson(sb, s.creator),
     created_at: s.created,
-    updated_at: s.updated,
+    updated_at: s.created,
   };
 }
-
-const STATE_ORDER = ['error', 'failure', 'warning', 'pending', 'success', 'skipped'];
 
 handlers.repoCreateStatus = async (ctx) => {
   const { sb, repo, params, body, flavor, auth } = ctx;
@@ -553,6 +554,7 @@ handlers.repoCreateStatus = async (ctx) => {
   const list = sb.statusesOf(repo);
   const s = {
     id: sb.nextStatusId++,
+    index: list.filter((x) => x.sha === sha).length + 1, // CommitStatus.Index, per commit
     sha,
     state: b.state,
     target_url: b.target_url || '',
@@ -592,32 +594,49 @@ handlers.repoListStatusesByRef = async (ctx) => {
   return listStatusesFor(ctx, r.sha);
 };
 
+// commitstatus.CommitStatusStates.Combine (Gitea 1.25+)
+function combineStates(states) {
+  let ok = 0;
+  for (const st of states) {
+    if (st === 'error' || st === 'failure' || st === 'warning') return 'failure';
+    if (st === 'success' || st === 'skipped') ok++;
+  }
+  return ok > 0 && ok === states.length ? 'success' : 'pending';
+}
+
+// the older rule (Gitea 1.24, Forgejo): the worst state by priority, then error -> failure
+const PRIORITY = { error: 0, failure: 1, warning: 2, pending: 3, success: 4 };
+function worstState(states) {
+  let st = '';
+  for (const s of states) if (st === '' || (PRIORITY[s] ?? 5) <= (PRIORITY[st] ?? 5)) st = s;
+  return st === 'error' ? 'failure' : st;
+}
+
 handlers.repoGetCombinedStatusByRef = async (ctx) => {
-  const { sb, repo, params } = ctx;
+  const { sb, repo, params, flavor } = ctx;
   const r = await git.resolveRef(repo.gitDir, params.ref);
-  if (!r) throw new ApiError(404, `ref "${params.ref}" not found`);
+  if (!r) throw new ApiError(404, `object does not exist [id: ${params.ref}, rel_path: ]`);
   const all = sb.statusesOf(repo).filter((s) => s.sha === r.sha);
   const latest = new Map();
   for (const s of all) latest.set(s.context, s); // later ones win
-  const statuses = [...latest.values()].sort((a, b) => a.id - b.id);
-  if (!statuses.length) {
-    // routers/api/v1/repo/status.go: no statuses -> an empty CombinedStatus
-    return { status: 200, body: { state: '', sha: '', total_count: 0, statuses: null, repository: null, commit_url: '', url: '' } };
+  const statuses = [...latest.values()].sort((a, b) => b.id - a.id);
+  const commitUrl = `${sb.api}/repos/${repo.owner}/${repo.name}/commits/${r.sha}`;
+  const headers = flavor.combinedStatus === 'legacy' ? {} : { 'X-Total-Count': String(statuses.length) };
+  if (flavor.combinedStatus === 'legacy') {
+    if (!statuses.length) {
+      return { status: 200, body: { state: '', sha: '', total_count: 0, statuses: null, repository: null, commit_url: '', url: '' } };
+    }
+    return {
+      status: 200,
+      body: { state: worstState(statuses.map((s) => s.state)), sha: r.sha, total_count: statuses.length, statuses: statuses.map((s) => statusJson(sb, repo, s)), repository: repoJson(sb, repo, ctx.access), commit_url: '', url: '' },
+    };
   }
-  let state = 'success';
-  for (const s of statuses) if (STATE_ORDER.indexOf(s.state) < STATE_ORDER.indexOf(state)) state = s.state;
-  return {
-    status: 200,
-    body: {
-      state,
-      sha: r.sha,
-      total_count: statuses.length,
-      statuses: statuses.map((s) => statusJson(sb, repo, s)),
-      repository: repoJson(sb, repo),
-      commit_url: `${sb.api}/repos/${repo.owner}/${repo.name}/commits/${r.sha}`,
-      url: `${sb.api}/repos/${repo.owner}/${repo.name}/commits/${r.sha}/status`,
-    },
-  };
+  const body = { state: '', sha: r.sha, total_count: statuses.length, statuses: null, repository: repoJson(sb, repo, ctx.access), commit_url: commitUrl, url: `${commitUrl}/status` };
+  if (statuses.length) {
+    body.statuses = statuses.map((s) => statusJson(sb, repo, s));
+    body.state = combineStates(statuses.map((s) => s.state));
+  } else if (flavor.combinedStatus === 'combine-empty-pending') body.state = 'pending';
+  return { status: 200, body, headers };
 };
 
 // ---- actions -----------------------------------------------------------------------------

@@ -33,6 +33,7 @@ const base = {
     requiredInputsEnforced: true, // InputRequiredErr -> 400 (services/actions/workflows.go)
     // handleCreateOrUpdateFileError does not map a missing file: 500
     missingFileStatus: 500,
+    combinedStatus: 'legacy', // ToCombinedStatus with NoBetterThan; no statuses -> an all-empty object
     // GetWorkflowFromCommit: "could not expand reference" / "workflow not found" are plain
     // errors, not util.ErrNotExist: the API answers 500
     dispatchNotFoundStatus: 500,
@@ -53,6 +54,8 @@ const FLAVORS = {
     runNameEvaluated: false, // display_title = head commit's first line before 1.25
     cancelPreviousOnDispatch: true, // CancelPreviousJobs on every dispatch, 1.24.0-1.25.x
     putRequiresSha: true, // UpdateFileOptions.SHA binding:"Required" up to 1.25
+    // combined status: 1.24 picks the worst state (error -> failure) and answers {} without statuses
+    combinedStatus: 'legacy',
     runLinkUses: 'index', // web links use run_number up to 1.25
     statusStates: ['pending', 'success', 'error', 'failure', 'warning'],
   },
@@ -64,6 +67,8 @@ const FLAVORS = {
     cancelPreviousOnDispatch: true,
     putRequiresSha: true,
     runLinkUses: 'index',
+    // CommitStatusStates.Combine(); no statuses -> state "" (sha, urls, repository filled)
+    combinedStatus: 'combine-empty-blank',
     statusStates: ['pending', 'success', 'error', 'failure', 'warning', 'skipped'],
   },
   'gitea-1.26': {
@@ -75,6 +80,7 @@ const FLAVORS = {
     putRequiresSha: false, // from 1.26 a PUT without sha creates the file
     rejectsNonDispatchWorkflow: true, // 1.26: "workflow %q has no workflow_dispatch event trigger" -> 422
     runLinkUses: 'id', // web links use the run id from 1.26
+    combinedStatus: 'combine-empty-pending', // no statuses -> state "pending"
     statusStates: ['pending', 'success', 'error', 'failure', 'warning', 'skipped'],
   },
   'forgejo-11': {
