@@ -38,7 +38,8 @@ for (const flavor of Object.keys(FLAVORS)) {
       assert.deepEqual(r.body.permissions, { admin: true, push: true, pull: true });
       const miss = await api(sb, 'GET', '/repos/niko/nope', { token: T['niko-pat'] });
       assert.equal(miss.status, 404);
-      assert.equal(typeof miss.body.message, 'string');
+      assert.equal(miss.body.message, F.notFound.message);
+      assert.deepEqual(miss.body.errors, F.notFound.errors);
       assert.equal(typeof miss.body.url, 'string');
     });
 

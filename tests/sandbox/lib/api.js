@@ -492,7 +492,7 @@ handlers.repoGetAllCommits = async (ctx) => {
   const since = sb.flavor.kind === 'gitea' && sb.flavor.version >= '1.25' ? query.get('since') || undefined : undefined;
   const until = sb.flavor.kind === 'gitea' && sb.flavor.version >= '1.25' ? query.get('until') || undefined : undefined;
   const total = await git.revCount(repo.gitDir, ref.sha, { filePath, not, since, until });
-  if (filePath && total === 0) throw new ApiError(404, "The target couldn't be found.");
+  if (filePath && total === 0) throw new ApiError(404, '', { notFound: true }); // APIErrorNotFound("FileCommitsCount", nil)
   // With `path`, Gitea pages by git.CommitsRangeSize (50) and ignores `limit`
   // (repo.CommitsByFileAndRange); the headers still use `limit`.
   const pageSize = filePath ? 50 : limit;
@@ -922,7 +922,7 @@ handlers.getWorkflowRuns = async (ctx) => {
 
 function runOr404(ctx, id) {
   const run = ctx.sb.runs.get(id);
-  if (!run || run.repo !== ctx.repo) throw new ApiError(404, 'run not found');
+  if (!run || run.repo !== ctx.repo) throw new ApiError(404, '', { notFound: true });
   return run;
 }
 

@@ -13,6 +13,8 @@ const base = {
     // workflow folders searched, in order (Gitea: [actions] WORKFLOW_DIRS default)
     workflowDirs: ['.gitea/workflows', '.github/workflows'],
     staleShaStatus: 422, // ErrSHADoesNotMatch -> 422 (routers/api/v1/repo/file.go)
+    // APIErrorNotFound(): {"message": "not found", "url", "errors": null} (1.25+)
+    notFound: { message: 'not found', errors: null },
     missingRefStatus: 422, // empty ref -> 422
     requiredInputsEnforced: false, // Gitea's API fills defaults, never checks `required`
     missingFileStatus: 404, // update/delete of a file that is not there: errors.Is(err, util.ErrNotExist) -> 404
@@ -29,6 +31,7 @@ const base = {
     spec: FORGEJO_SPEC,
     workflowDirs: ['.forgejo/workflows', '.gitea/workflows', '.github/workflows'],
     staleShaStatus: 409, // Forgejo answers 409 Conflict for a stale sha
+    notFound: { message: "The target couldn't be found.", errors: [] }, // ctx.NotFound()
     missingRefStatus: 400, // "ref is empty" -> 400 (routers/api/v1/repo/action.go)
     requiredInputsEnforced: true, // InputRequiredErr -> 400 (services/actions/workflows.go)
     // handleCreateOrUpdateFileError does not map a missing file: 500
@@ -56,6 +59,7 @@ const FLAVORS = {
     putRequiresSha: true, // UpdateFileOptions.SHA binding:"Required" up to 1.25
     // combined status: 1.24 picks the worst state (error -> failure) and answers {} without statuses
     combinedStatus: 'legacy',
+    notFound: { message: "The target couldn't be found.", errors: [] }, // 1.24's ctx.NotFound(): the locale's text
     runLinkUses: 'index', // web links use run_number up to 1.25
     statusStates: ['pending', 'success', 'error', 'failure', 'warning'],
   },

@@ -439,7 +439,10 @@ class Sandbox {
     done(result.status);
   }
 
-  errorBody(message, status) {
+  errorBody(message, status, extra) {
+    if (status === 404 && extra && extra.notFound) {
+      return { message: this.flavor.notFound.message, url: `${this.url}/api/swagger`, errors: this.flavor.notFound.errors };
+    }
     const b = { message, url: `${this.url}/api/swagger` };
     if (this.flavor.kind === 'forgejo' && status === 404) b.errors = [];
     return b;
@@ -458,7 +461,7 @@ class Sandbox {
     }
     if (!m || !m.op || this.flavor.missingOperations.includes(m.op.operationId)) {
       // not a route of this release
-      return { status: 404, body: this.errorBody('Not Found', 404) };
+      return { status: 404, body: this.errorBody('', 404, { notFound: true }) };
     }
     const op = m.op;
     ctx.op = op;
@@ -493,7 +496,7 @@ class Sandbox {
     } catch (e) {
       if (e instanceof ApiError) {
         if (e.status === 500 && e.extra && e.extra.hidden) log(`500 (hidden message): ${e.extra.hidden}`);
-        result = { status: e.status, body: this.errorBody(e.message, e.status) };
+        result = { status: e.status, body: this.errorBody(e.message, e.status, e.extra) };
       } else {
         log('handler error:', e.stack || e);
         result = { status: 500, body: this.errorBody('', 500) };
@@ -539,7 +542,7 @@ class Sandbox {
     if (need === 'user') return handler(ctx);
     const repo = this.repoByName(ctx.params.owner, ctx.params.repo);
     const access = repo ? this.repoAccess(auth, repo) : 'none';
-    if (!repo || access === 'none') throw new ApiError(404, "The target couldn't be found.");
+    if (!repo || access === 'none') throw new ApiError(404, '', { notFound: true });
     ctx.repo = repo;
     ctx.access = auth.kind === 'none' ? undefined : access;
     if (need === 'write' && !(access === 'write' || access === 'admin')) {
