@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use indexmap::IndexMap;
+
 /// One YAML/JSON datum.
 ///
 /// Numbers keep their source text (`1.10` stays `1.10`, `0x1F` stays `0x1F`), so an untouched
@@ -27,9 +29,16 @@ pub enum Value {
 }
 
 /// An insertion-ordered mapping with string keys (YAML keys are compared by their text).
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Two maps are equal only with the same entries in the same order.
+#[derive(Clone, Debug, Default)]
 pub struct Map {
-    entries: Vec<(String, Value)>,
+    entries: IndexMap<String, Value>,
+}
+
+impl PartialEq for Map {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
 }
 
 impl Map {
@@ -40,31 +49,27 @@ impl Map {
 
     /// The value under `key`, if present.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.entries.get(key)
     }
 
     /// A mutable reference to the value under `key`, if present.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.entries.get_mut(key)
     }
 
     /// Sets `key` to `value`, keeping its position if it exists, appending it otherwise.
     pub fn insert(&mut self, key: String, value: Value) {
-        match self.get_mut(&key) {
-            Some(slot) => *slot = value,
-            None => self.entries.push((key, value)),
-        }
+        self.entries.insert(key, value);
     }
 
-    /// Removes `key`, returning its value.
+    /// Removes `key`, returning its value; later entries keep their order.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let index = self.entries.iter().position(|(k, _)| k == key)?;
-        Some(self.entries.remove(index).1)
+        self.entries.shift_remove(key)
     }
 
     /// Whether `key` is present.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.get(key).is_some()
+        self.entries.contains_key(key)
     }
 
     /// The number of entries.
@@ -79,17 +84,17 @@ impl Map {
 
     /// The entries in order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.entries.iter().map(|(k, v)| (k, v))
+        self.entries.iter()
     }
 
     /// The entries in order, values mutable.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut Value)> {
-        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+        self.entries.iter_mut()
     }
 
     /// The keys in order.
     pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.entries.iter().map(|(k, _)| k)
+        self.entries.keys()
     }
 }
 

@@ -5,6 +5,8 @@
 //! Only when the shape changes (a scalar becomes a mapping, keys are reordered) is a whole node
 //! replaced.
 
+use std::collections::HashMap;
+
 use crate::value::Value;
 
 use super::document::{Node, NodeKind, Stream};
@@ -105,11 +107,11 @@ pub struct Located<'n> {
     pub offset: usize,
 }
 
-/// The edits that turn `node` (whose value is `old`) into `new`.
-pub fn diff<'n>(stream: &'n Stream<'_>, node: &'n Node, new: &Value) -> Vec<Located<'n>> {
+/// The edits that turn `node` (whose value is `old`, as [`Stream::value_of`] gives it) into
+/// `new`.
+pub fn diff<'n>(stream: &'n Stream<'_>, node: &'n Node, old: &Value, new: &Value) -> Vec<Located<'n>> {
     let mut out = Vec::new();
-    let old = stream.value_of(node);
-    walk(stream, node, Slot::Root, Context::Block, &old, new, String::new(), &mut out);
+    walk(stream, node, Slot::Root, Context::Block, old, new, String::new(), &mut out);
     out
 }
 
@@ -145,24 +147,26 @@ fn walk<'n>(
                 return;
             }
             let inner = if *flow { Context::Flow } else { Context::Block };
+            let keys: Vec<String> = entries.iter().map(|(k, _)| stream.key_text(k)).collect();
+            let last_index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
             for (index, (key_node, value_node)) in entries.iter().enumerate() {
-                let key = stream.key_text(key_node);
-                let entry_path = format!("{path}{}", path_segment(&key));
+                let key = &keys[index];
                 // A repeated key: only its last entry counts, as in the data.
-                if entries[index + 1..].iter().any(|(k, _)| stream.key_text(k) == key) {
+                if last_index[key.as_str()] != index {
                     continue;
                 }
-                match new_map.get(&key) {
+                let entry_path = format!("{path}{}", path_segment(key));
+                match new_map.get(key) {
                     None => out.push(report(
                         entry_path,
                         Edit::DeleteKey { map: node, index },
-                        old_map.get(&key).cloned(),
+                        old_map.get(key).cloned(),
                         None,
                         key_node.span.start,
                     )),
                     Some(new_value) => {
-                        let old_value = old_map.get(&key).cloned().unwrap_or(Value::Null);
-                        walk(stream, value_node, Slot::MapValue { key: key_node }, inner, &old_value, new_value, entry_path, out);
+                        let old_value = old_map.get(key).unwrap_or(&Value::Null);
+                        walk(stream, value_node, Slot::MapValue { key: key_node }, inner, old_value, new_value, entry_path, out);
                     }
                 }
             }
@@ -247,7 +251,8 @@ mod tests {
 
     fn edits_for(src: &str, new: Value) -> Vec<String> {
         let stream = Stream::parse(src).unwrap();
-        diff(&stream, &stream.docs[0].root, &new)
+        let old = stream.value_of(&stream.docs[0].root);
+        diff(&stream, &stream.docs[0].root, &old, &new)
             .iter()
             .map(|l| {
                 let kind = match l.edit {
@@ -276,7 +281,7 @@ mod tests {
         let src = "a: 1\nb: [x]\n";
         let stream = Stream::parse(src).unwrap();
         let value = stream.value_of(&stream.docs[0].root);
-        assert!(diff(&stream, &stream.docs[0].root, &value).is_empty());
+        assert!(diff(&stream, &stream.docs[0].root, &value, &value).is_empty());
     }
 
     #[test]

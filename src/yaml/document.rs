@@ -85,7 +85,7 @@ pub struct Node {
     /// The anchor id defined on this node, or 0.
     pub anchor: usize,
     /// The explicit tag, if any.
-    pub tag: Option<NodeTag>,
+    pub tag: Option<Box<NodeTag>>,
 }
 
 impl Node {
@@ -166,8 +166,8 @@ impl std::fmt::Display for SyntaxError {
 }
 
 enum Open {
-    Seq { start: usize, flow: bool, anchor: usize, tag: Option<NodeTag>, items: Vec<Node> },
-    Map { start: usize, flow: bool, anchor: usize, tag: Option<NodeTag>, entries: Vec<(Node, Node)>, key: Option<Node> },
+    Seq { start: usize, flow: bool, anchor: usize, tag: Option<Box<NodeTag>>, items: Vec<Node> },
+    Map { start: usize, flow: bool, anchor: usize, tag: Option<Box<NodeTag>>, entries: Vec<(Node, Node)>, key: Option<Node> },
 }
 
 impl<'s> Stream<'s> {
@@ -273,7 +273,7 @@ impl<'s> Stream<'s> {
 
     fn value_at_depth(&self, node: &Node, depth: usize) -> Value {
         match &node.kind {
-            NodeKind::Scalar { text, style } => scalar_value(text, *style, node.tag.as_ref()),
+            NodeKind::Scalar { text, style } => scalar_value(text, *style, node.tag.as_deref()),
             NodeKind::Seq { items, .. } => {
                 Value::Seq(items.iter().map(|n| self.value_at_depth(n, depth)).collect())
             }
@@ -289,6 +289,33 @@ impl<'s> Stream<'s> {
                 Some(anchored) if depth < 64 => self.value_at_depth(anchored, depth + 1),
                 _ => Value::Null,
             },
+        }
+    }
+
+    /// Whether a node holds exactly `value`: [`Stream::value_of`]`(node) == *value`, without
+    /// building the value.
+    pub fn holds(&self, node: &Node, value: &Value) -> bool {
+        self.holds_at_depth(node, value, 0)
+    }
+
+    fn holds_at_depth(&self, node: &Node, value: &Value, depth: usize) -> bool {
+        match (&node.kind, value) {
+            (NodeKind::Scalar { text, style }, _) => scalar_value(text, *style, node.tag.as_deref()) == *value,
+            (NodeKind::Seq { items, .. }, Value::Seq(values)) => {
+                items.len() == values.len() && items.iter().zip(values).all(|(n, v)| self.holds_at_depth(n, v, depth))
+            }
+            (NodeKind::Map { entries, .. }, Value::Map(map)) => {
+                // Repeated keys collapse in the data; compare through the built value then.
+                if entries.len() != map.len() {
+                    return self.value_of(node) == *value;
+                }
+                entries.iter().zip(map.iter()).all(|((k, n), (key, v))| self.key_text(k) == *key && self.holds_at_depth(n, v, depth))
+            }
+            (NodeKind::Alias { target }, _) => match self.anchors.get(target) {
+                Some(anchored) if depth < 64 => self.holds_at_depth(anchored, value, depth + 1),
+                _ => *value == Value::Null,
+            },
+            _ => false,
         }
     }
 
@@ -329,8 +356,8 @@ fn close(open: Open, end: Range<usize>, src: &str) -> Node {
     }
 }
 
-fn convert_tag(tag: &granit_parser::Tag) -> NodeTag {
-    NodeTag { handle: tag.handle().to_string(), suffix: tag.suffix().to_string() }
+fn convert_tag(tag: &granit_parser::Tag) -> Box<NodeTag> {
+    Box::new(NodeTag { handle: tag.handle().to_string(), suffix: tag.suffix().to_string() })
 }
 
 fn convert_style(style: ScalarStyle) -> Style {
