@@ -440,8 +440,9 @@ class Sandbox {
   }
 
   errorBody(message, status, extra) {
-    if (status === 404 && extra && extra.notFound) {
-      return { message: this.flavor.notFound.message, url: `${this.url}/api/swagger`, errors: this.flavor.notFound.errors };
+    if (status === 404 && extra && (extra.notFound || extra.notFoundMessage)) {
+      // APIErrorNotFound(msg?) / ctx.NotFound(msg?)
+      return { message: extra.notFound ? this.flavor.notFound.message : message, url: `${this.url}/api/swagger`, errors: this.flavor.notFound.errors };
     }
     const b = { message, url: `${this.url}/api/swagger` };
     if (this.flavor.kind === 'forgejo' && status === 404) b.errors = [];
