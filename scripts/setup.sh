@@ -35,5 +35,12 @@ if [ -z "$locks" ]; then
   echo "setup: skip npm ci: no package-lock.json in the repository"
 fi
 for lock in $locks; do
-  (cd "$(dirname "$lock")" && npm ci --no-audit --no-fund)
+  dir="$(dirname "$lock")"
+  # npm records what it installed in node_modules/.package-lock.json: not older than the lock
+  # file means installed from it already.
+  if [ -f "$dir/node_modules/.package-lock.json" ] && ! [ "$dir/node_modules/.package-lock.json" -ot "$lock" ]; then
+    echo "setup: skip npm ci in $dir: node_modules is up to date with $lock"
+  else
+    (cd "$dir" && npm ci --no-audit --no-fund)
+  fi
 done
