@@ -5,7 +5,7 @@
 const fs = require('node:fs');
 const { formatCommand } = require('./commands.js');
 
-/** Default per-request timeout of {@link Host.fetch}, in milliseconds. */
+/** Default per-request timeout of {@link hostFetch}, in milliseconds. */
 const FETCH_TIMEOUT_MS = 30_000;
 
 const COMMAND_LEVELS = new Set(['debug', 'notice', 'warning', 'error', 'group']);
