@@ -53,6 +53,118 @@ function run(args, { gitDir, cwd, input, env, allowFail } = {}) {
   });
 }
 
+// One long-running `git cat-file --batch` per repository, for objects read by sha (immutable,
+// so they are also cached). Refs are never resolved through it.
+class CatFile {
+  constructor(gitDir) {
+    this.gitDir = gitDir;
+    this.queue = [];
+    this.buf = Buffer.alloc(0);
+    this.child = null;
+  }
+
+  start() {
+    this.child = spawn('git', ['--git-dir', this.gitDir, 'cat-file', '--batch'], { env: baseEnv(), stdio: ['pipe', 'pipe', 'ignore'] });
+    this.child.stdout.on('data', (d) => {
+      this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+      this.drain();
+    });
+    const fail = (e) => {
+      const q = this.queue;
+      this.queue = [];
+      this.child = null;
+      this.buf = Buffer.alloc(0);
+      for (const r of q) r.reject(e);
+    };
+    this.child.on('error', fail);
+    this.child.on('exit', () => fail(new Error('git cat-file exited')));
+    this.child.stdin.on('error', () => {});
+  }
+
+  drain() {
+    while (this.queue.length) {
+      const nl = this.buf.indexOf(10);
+      if (nl < 0) return;
+      const header = this.buf.slice(0, nl).toString();
+      const parts = header.split(' ');
+      if (parts.length === 2 && (parts[1] === 'missing' || parts[1] === 'ambiguous')) {
+        this.buf = this.buf.slice(nl + 1);
+        this.queue.shift().resolve(null);
+        continue;
+      }
+      const size = Number(parts[2]);
+      if (this.buf.length < nl + 1 + size + 1) return;
+      const data = this.buf.slice(nl + 1, nl + 1 + size);
+      this.buf = this.buf.slice(nl + 1 + size + 1);
+      this.queue.shift().resolve({ sha: parts[0], type: parts[1], size, data });
+    }
+  }
+
+  read(name) {
+    if (!this.child) this.start();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ resolve, reject });
+      this.child.stdin.write(name + '\n');
+    });
+  }
+
+  close() {
+    if (this.child) {
+      this.child.stdin.end();
+      this.child.kill();
+      this.child = null;
+    }
+  }
+}
+
+const readers = new Map();
+const objectCache = new Map(); // "<gitDir>\0<sha>" -> {sha, type, size, data}
+const MAX_CACHED_OBJECTS = 20000;
+
+async function readObject(gitDir, sha) {
+  const key = gitDir + '\0' + sha;
+  const hit = objectCache.get(key);
+  if (hit) return hit;
+  let r = readers.get(gitDir);
+  if (!r) {
+    r = new CatFile(gitDir);
+    readers.set(gitDir, r);
+  }
+  const o = await r.read(sha);
+  if (o && /^[0-9a-f]{40}$/.test(sha)) {
+    if (objectCache.size >= MAX_CACHED_OBJECTS) objectCache.delete(objectCache.keys().next().value);
+    objectCache.set(key, o);
+  }
+  return o;
+}
+
+function closeReaders(prefix) {
+  for (const [dir, r] of readers) {
+    if (!prefix || dir.startsWith(prefix)) {
+      r.close();
+      readers.delete(dir);
+    }
+  }
+  for (const k of objectCache.keys()) if (!prefix || k.startsWith(prefix)) objectCache.delete(k);
+}
+
+// Parses a binary tree object into [{mode, type, sha, name}].
+function parseTree(data) {
+  const out = [];
+  let i = 0;
+  while (i < data.length) {
+    const sp = data.indexOf(32, i);
+    const nul = data.indexOf(0, sp);
+    const mode = data.slice(i, sp).toString();
+    const name = data.slice(sp + 1, nul).toString();
+    const sha = data.slice(nul + 1, nul + 21).toString('hex');
+    i = nul + 21;
+    const type = mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob';
+    out.push({ mode: mode === '40000' ? '040000' : mode, type, sha, name });
+  }
+  return out;
+}
+
 async function initBare(gitDir, defaultBranch) {
   fs.mkdirSync(gitDir, { recursive: true });
   await run(['init', '--bare', '-q', `--initial-branch=${defaultBranch}`, gitDir]);
@@ -110,24 +222,36 @@ function parseLsTree(text) {
   });
 }
 
-// The tree entry at `filePath` in `commit` ('' means the root tree), or null.
+// The tree entry at `filePath` in `commit` (a sha) ('' means the root tree), or null.
 async function treeEntry(gitDir, commit, filePath) {
   const p = filePath.replace(/^\/+|\/+$/g, '');
-  if (p === '') {
-    const tree = await revParse(gitDir, `${commit}^{tree}`);
-    return { mode: '040000', type: 'tree', sha: tree, size: 0, path: '' };
+  const c = await readCommit(gitDir, commit);
+  if (!c) return null;
+  let cur = { mode: '040000', type: 'tree', sha: c.tree, size: 0, path: '' };
+  if (p === '') return cur;
+  const parts = p.split('/');
+  for (let i = 0; i < parts.length; i++) {
+    if (cur.type !== 'tree') return null;
+    const t = await readObject(gitDir, cur.sha);
+    const e = parseTree(t.data).find((x) => x.name === parts[i]);
+    if (!e) return null;
+    cur = { mode: e.mode, type: e.type, sha: e.sha, size: 0, path: parts.slice(0, i + 1).join('/') };
   }
-  const r = await run(['ls-tree', '-l', '-z', commit, '--', p], { gitDir });
-  const e = parseLsTree(r.text).find((x) => x.path === p);
-  return e || null;
+  if (cur.type === 'blob') cur.size = (await readObject(gitDir, cur.sha)).size;
+  return cur;
 }
 
+// The entries of the directory `dirPath` in `commit`, with blob sizes.
 async function listDir(gitDir, commit, dirPath) {
-  const p = dirPath.replace(/^\/+|\/+$/g, '');
-  const args = ['ls-tree', '-l', '-z', commit];
-  if (p !== '') args.push('--', p + '/');
-  const r = await run(args, { gitDir });
-  return parseLsTree(r.text);
+  const d = await treeEntry(gitDir, commit, dirPath);
+  if (!d || d.type !== 'tree') return [];
+  const prefix = d.path ? d.path + '/' : '';
+  const out = [];
+  for (const e of parseTree((await readObject(gitDir, d.sha)).data)) {
+    const size = e.type === 'blob' ? (await readObject(gitDir, e.sha)).size : 0;
+    out.push({ mode: e.mode, type: e.type, sha: e.sha, size, path: prefix + e.name });
+  }
+  return out;
 }
 
 async function listAllFiles(gitDir, commit) {
@@ -136,7 +260,9 @@ async function listAllFiles(gitDir, commit) {
 }
 
 async function readBlob(gitDir, sha) {
-  return (await run(['cat-file', 'blob', sha], { gitDir })).stdout;
+  const o = await readObject(gitDir, sha);
+  if (!o) throw new Error(`object ${sha} missing`);
+  return o.data;
 }
 
 function parsePerson(s) {
@@ -156,8 +282,14 @@ function gitDateToIso(epoch, tz) {
 }
 
 async function readCommit(gitDir, sha) {
-  const r = await run(['cat-file', 'commit', sha], { gitDir });
-  return parseCommitObject(sha, r.text);
+  const o = await readObject(gitDir, sha);
+  if (!o) return null;
+  if (o.type === 'tag') {
+    const target = /^object ([0-9a-f]{40})/.exec(o.data.toString());
+    return target ? readCommit(gitDir, target[1]) : null;
+  }
+  if (o.type !== 'commit') return null;
+  return parseCommitObject(o.sha, o.data.toString());
 }
 
 function parseCommitObject(sha, text) {
@@ -177,22 +309,8 @@ function parseCommitObject(sha, text) {
   return c;
 }
 
-// Reads many commits with one `git cat-file --batch`.
 async function readCommits(gitDir, shas) {
-  if (!shas.length) return [];
-  const r = await run(['cat-file', '--batch'], { gitDir, input: shas.join('\n') + '\n' });
-  const buf = r.stdout;
-  const out = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const nl = buf.indexOf(10, pos);
-    const header = buf.slice(pos, nl).toString();
-    const [sha, , size] = header.split(' ');
-    const body = buf.slice(nl + 1, nl + 1 + Number(size)).toString();
-    out.push(parseCommitObject(sha, body));
-    pos = nl + 1 + Number(size) + 1;
-  }
-  return out;
+  return Promise.all(shas.map((sha) => readCommit(gitDir, sha)));
 }
 
 // rev-list with Gitea's paging; `not` excludes commits reachable from it.
@@ -220,8 +338,22 @@ async function revCount(gitDir, rev, opts = {}) {
   return Number(r.text.trim());
 }
 
+const derivedCache = new Map();
+function cached(key, fn) {
+  if (derivedCache.has(key)) return derivedCache.get(key);
+  const p = fn();
+  if (derivedCache.size > 20000) derivedCache.delete(derivedCache.keys().next().value);
+  derivedCache.set(key, p);
+  p.catch(() => derivedCache.delete(key));
+  return p;
+}
+
 // Per commit: [{filename, status}] and {additions, deletions, total}.
-async function commitChanges(gitDir, sha) {
+function commitChanges(gitDir, sha) {
+  return cached(`changes\0${gitDir}\0${sha}`, () => commitChangesUncached(gitDir, sha));
+}
+
+async function commitChangesUncached(gitDir, sha) {
   const ns = await run(['diff-tree', '--no-commit-id', '-r', '--root', '--name-status', '-z', sha], { gitDir });
   const parts = ns.text.split('\0').filter((x) => x !== '');
   const files = [];
@@ -240,9 +372,10 @@ async function commitChanges(gitDir, sha) {
   return { files, stats: { total: additions + deletions, additions, deletions } };
 }
 
-async function lastCommitFor(gitDir, commit, filePath) {
-  const r = await run(['rev-list', '-1', commit, '--', filePath], { gitDir });
-  return r.text.trim() || null;
+// The last commit before or at `commit` (a sha) that touched `filePath`.
+function lastCommitFor(gitDir, commit, filePath) {
+  const go = async () => (await run(['rev-list', '-1', commit, '--', filePath], { gitDir })).text.trim() || null;
+  return /^[0-9a-f]{40}$/.test(commit) ? cached(`last\0${gitDir}\0${commit}\0${filePath}`, go) : go();
 }
 
 function identityEnv(author, committer) {
@@ -304,6 +437,10 @@ async function checkout(gitDir, sha, dir, { branch, remoteUrl }) {
 
 module.exports = {
   ZERO,
+  CatFile,
+  readObject,
+  closeReaders,
+  parseTree,
   GitError,
   run,
   initBare,

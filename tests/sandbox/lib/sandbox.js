@@ -857,6 +857,7 @@ class Sandbox {
         for (const s of this.sockets) s.destroy();
       });
     }
+    git.closeReaders(this.dataDir);
     if (this.createdDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
