@@ -7,6 +7,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
+const zlib = require('node:zlib');
 
 const ZERO = '0000000000000000000000000000000000000000';
 
@@ -378,54 +379,92 @@ function lastCommitFor(gitDir, commit, filePath) {
   return /^[0-9a-f]{40}$/.test(commit) ? cached(`last\0${gitDir}\0${commit}\0${filePath}`, go) : go();
 }
 
-function identityEnv(author, committer) {
-  const env = {
-    GIT_AUTHOR_NAME: author.name,
-    GIT_AUTHOR_EMAIL: author.email,
-    GIT_COMMITTER_NAME: committer.name,
-    GIT_COMMITTER_EMAIL: committer.email,
-  };
-  if (author.date) env.GIT_AUTHOR_DATE = author.date;
-  if (committer.date) env.GIT_COMMITTER_DATE = committer.date;
-  return env;
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+// Writes a loose object (zlib of "<type> <size>\0<content>") and returns its sha. Git reads
+// these like any object; nothing else in the repository changes.
+function writeObject(gitDir, type, content) {
+  const full = Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]);
+  const sha = crypto.createHash('sha1').update(full).digest('hex');
+  const dir = path.join(gitDir, 'objects', sha.slice(0, 2));
+  const file = path.join(dir, sha.slice(2));
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = path.join(dir, `tmp_obj_${process.pid}_${crypto.randomBytes(6).toString('hex')}`);
+    fs.writeFileSync(tmp, zlib.deflateSync(full), { mode: 0o444 });
+    fs.renameSync(tmp, file);
+  }
+  const key = gitDir + '\0' + sha;
+  if (!objectCache.has(key)) objectCache.set(key, { sha, type, size: content.length, data: content });
+  return sha;
 }
+
+function serializeTree(entries) {
+  const sorted = [...entries].sort((x, y) => Buffer.compare(Buffer.from(x.name + (x.type === 'tree' ? '/' : '')), Buffer.from(y.name + (y.type === 'tree' ? '/' : ''))));
+  return Buffer.concat(sorted.map((e) => Buffer.concat([Buffer.from(`${e.mode === '040000' ? '40000' : e.mode} ${e.name}\0`), Buffer.from(e.sha, 'hex')])));
+}
+
+// New tree from the tree `sha` (null: none) with `changes` ({parts, blob, mode} or {parts, delete});
+// null when the result is empty.
+async function rebuildTree(gitDir, sha, changes) {
+  const map = new Map();
+  if (sha) for (const e of parseTree((await readObject(gitDir, sha)).data)) map.set(e.name, e);
+  const sub = new Map();
+  for (const ch of changes) {
+    const [first, ...rest] = ch.parts;
+    if (rest.length === 0) {
+      if (ch.delete) map.delete(first);
+      else map.set(first, { name: first, mode: ch.mode || '100644', type: 'blob', sha: ch.blob });
+    } else {
+      if (!sub.has(first)) sub.set(first, []);
+      sub.get(first).push({ ...ch, parts: rest });
+    }
+  }
+  for (const [name, chs] of sub) {
+    const cur = map.get(name);
+    const t = await rebuildTree(gitDir, cur && cur.type === 'tree' ? cur.sha : null, chs);
+    if (t) map.set(name, { name, mode: '040000', type: 'tree', sha: t });
+    else map.delete(name);
+  }
+  if (!map.size) return null;
+  return writeObject(gitDir, 'tree', serializeTree([...map.values()]));
+}
+
+// ISO date (or undefined: now) -> "epoch +hhmm"
+function gitDate(iso) {
+  if (!iso) return `${Math.floor(Date.now() / 1000)} +0000`;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new Error(`invalid date ${iso}`);
+  const m = /([+-])(\d\d):?(\d\d)$/.exec(iso);
+  const tz = m ? `${m[1]}${m[2]}${m[3]}` : '+0000';
+  return `${Math.floor(ms / 1000)} ${tz}`;
+}
+
+const clean = (x) => String(x || '').replace(/[<>\n]/g, '').trim();
 
 // Makes one commit on top of `parent` (null for the first commit) with `changes`:
 //   {path, content: Buffer, mode?: '100644'|'100755'} to add/replace, {path, delete: true} to remove.
-// Then moves refs/heads/<branch> from `expectOld` (a sha, or null when the branch must not
-// exist yet) to the new commit: `git update-ref` is the compare-and-swap on the branch tip.
-// Returns the new commit's sha; throws {casFailed: true} when the tip moved.
+// Blobs, trees and the commit are written as loose objects; then `git update-ref
+// refs/heads/<branch> NEW OLD` moves the branch from `expectOld` (a sha, or null when the
+// branch must not exist yet): the compare-and-swap on the branch tip. Throws {casFailed} when
+// the tip moved.
 async function writeCommit(gitDir, { parent, branch, expectOld, changes, message, author, committer }) {
-  const idx = path.join(os.tmpdir(), `sandbox-index-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
-  const env = { GIT_INDEX_FILE: idx };
-  try {
-    if (parent) await run(['read-tree', `${parent}^{tree}`], { gitDir, env });
-    else await run(['read-tree', '--empty'], { gitDir, env });
-    const lines = [];
-    for (const ch of changes) {
-      if (ch.delete) {
-        lines.push(`0 ${ZERO}\t${ch.path}`);
-      } else {
-        const h = await run(['hash-object', '-w', '--stdin'], { gitDir, input: ch.content });
-        lines.push(`${ch.mode || '100644'} ${h.text.trim()}\t${ch.path}`);
-      }
-    }
-    if (lines.length) await run(['update-index', '--index-info'], { gitDir, env, input: lines.join('\n') + '\n' });
-    const tree = (await run(['write-tree'], { gitDir, env })).text.trim();
-    const args = ['commit-tree', tree];
-    if (parent) args.push('-p', parent);
-    const msg = message.endsWith('\n') ? message : message + '\n';
-    const sha = (await run(args, { gitDir, env: identityEnv(author, committer), input: msg })).text.trim();
-    const upd = await run(['update-ref', '-m', 'sandbox: contents API', `refs/heads/${branch}`, sha, expectOld || ZERO], { gitDir, allowFail: true });
-    if (upd.code !== 0) {
-      const e = new Error(`branch ${branch} moved while committing: ${upd.stderr.trim()}`);
-      e.casFailed = true;
-      throw e;
-    }
-    return { sha, tree };
-  } finally {
-    fs.rmSync(idx, { force: true });
+  const base = parent ? (await readCommit(gitDir, parent)).tree : null;
+  const ops = changes.map((ch) => (ch.delete ? { parts: ch.path.split('/'), delete: true } : { parts: ch.path.split('/'), mode: ch.mode, blob: writeObject(gitDir, 'blob', Buffer.from(ch.content)) }));
+  const tree = (await rebuildTree(gitDir, base, ops)) || writeObject(gitDir, 'tree', Buffer.alloc(0));
+  const msg = message.endsWith('\n') ? message : message + '\n';
+  const lines = [`tree ${tree}`];
+  if (parent) lines.push(`parent ${parent}`);
+  lines.push(`author ${clean(author.name)} <${clean(author.email)}> ${gitDate(author.date)}`);
+  lines.push(`committer ${clean(committer.name)} <${clean(committer.email)}> ${gitDate(committer.date)}`);
+  const sha = writeObject(gitDir, 'commit', Buffer.from(lines.join('\n') + '\n\n' + msg));
+  const upd = await run(['update-ref', '-m', 'sandbox: contents API', `refs/heads/${branch}`, sha, expectOld || ZERO], { gitDir, allowFail: true });
+  if (upd.code !== 0) {
+    const e = new Error(`branch ${branch} moved while committing: ${upd.stderr.trim()}`);
+    e.casFailed = true;
+    throw e;
   }
+  return { sha, tree };
 }
 
 // Checks out `sha` of a bare repository into `dir` (a normal clone, remote set to `remoteUrl`).
@@ -460,6 +499,8 @@ module.exports = {
   commitChanges,
   lastCommitFor,
   writeCommit,
+  writeObject,
+  EMPTY_TREE,
   checkout,
   gitDateToIso,
   baseEnv,
