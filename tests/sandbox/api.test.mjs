@@ -3,6 +3,7 @@
 // Runs never start here (capacity 0), so act is not needed.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { startSandbox, FLAVORS, api, b64, unb64, violations, clearViolations, quietSeed } from './helpers.mjs';
 
 for (const flavor of Object.keys(FLAVORS)) {
@@ -19,6 +20,9 @@ for (const flavor of Object.keys(FLAVORS)) {
     });
     after(async () => {
       const v = await violations(sb);
+      // every object the sandbox wrote is a valid git object, every ref points at one
+      const gitDir = sb.sandbox.repoByName('niko', 'gitops').gitDir;
+      execFileSync('git', ['--git-dir', gitDir, 'fsck', '--strict', '--no-dangling'], { stdio: 'pipe' });
       await sb.stop();
       assert.deepEqual(v, [], `spec violations in ${flavor}: ${JSON.stringify(v, null, 2)}`);
     });
