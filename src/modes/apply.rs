@@ -108,7 +108,7 @@ pub fn edit_failure(file: &str, expression: &str, error: EditError) -> Failure {
             col: Some(e.col),
         },
         EditError::Expression { error, .. } => {
-            Failure::message(format!("{file}: the expression failed: {}\n{}", error.message, error.render(expression)))
+            Failure::message(format!("{file}: the expression failed: {}", error.render(expression)))
         }
         other => Failure { file: Some(file.to_string()), ..Failure::message(format!("{file}: {other}")) },
     }

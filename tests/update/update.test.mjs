@@ -1,0 +1,252 @@
+// `mode: update` against the sandbox, in every flavor: the committed dist/index.js runs as the
+// runner runs it (INPUT_* environment, $GITHUB_OUTPUT), and the sandbox's real git history is
+// checked after each case. One case per flavor goes through the whole path instead: a dispatch
+// of examples/gitops-repo's gitops-service.yaml, run by the real act.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { REPO_ROOT, FLAVORS, api, ensureAct, startSandbox, violations, waitRun } from '../sandbox/helpers.mjs';
+
+const DIST = path.join(REPO_ROOT, 'dist', 'index.js');
+const CHART = '# chart\napiVersion: v2\nname: app\nversion: 0.1.0 # bumped by CI\nappVersion: "0.1.0"\n';
+const SOURCE_COMMIT = '0123456789abcdef0123456789abcdef01234567';
+const APPS = Array.from({ length: 20 }, (_, i) => `apps/app${i + 1}/values.yaml`);
+
+function seed() {
+  const files = {
+    'dev/Chart.yaml': CHART,
+    'dev/broken.yaml': 'a: [1, 2\n',
+    '.gitea/workflows/gitops-service.yaml': readFileSync(path.join(REPO_ROOT, 'examples/gitops-repo/.gitea/workflows/gitops-service.yaml'), 'utf8'),
+  };
+  for (const file of APPS) files[file] = `# ${file}\nimage:\n  repository: app\n  tag: "0.0.1"  # set by gitops\n`;
+  return {
+    users: [{ name: 'niko', email: 'niko@example.com', full_name: 'Niko' }],
+    tokens: [
+      { name: 'niko-pat', user: 'niko', scopes: ['write:repository'] },
+      { name: 'niko-read', user: 'niko', scopes: ['read:repository'] },
+    ],
+    repos: [
+      { name: 'niko/gitops', default_branch: 'main', files },
+      { name: 'niko/app', default_branch: 'main', files: { 'README.md': '# app\n' } },
+    ],
+  };
+}
+
+/** Parses a $GITHUB_OUTPUT file (`name<<DELIM` heredocs). */
+function parseOutputs(text) {
+  const outputs = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<]+)<<(.+)$/.exec(lines[i]);
+    if (!m) continue;
+    const value = [];
+    for (i++; lines[i] !== m[2]; i++) value.push(lines[i]);
+    outputs[m[1]] = value.join('\n');
+  }
+  return outputs;
+}
+
+let runCounter = 0;
+/** Runs the action's update mode as a runner would; resolves to {code, log, outputs}. */
+function runUpdate(sb, inputs) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gitops-update-'));
+  const output = path.join(dir, 'output');
+  const env = {
+    PATH: process.env.PATH,
+    GITHUB_WORKSPACE: dir,
+    GITHUB_OUTPUT: output,
+    GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
+    GITHUB_SERVER_URL: sb.url,
+    GITHUB_API_URL: `${sb.url}/api/v1`,
+    GITHUB_REPOSITORY: 'niko/gitops',
+    INPUT_MODE: 'update',
+    INPUT_TOKEN: sb.tokenNames['niko-pat'],
+    INPUT_FILE: 'dev/Chart.yaml',
+    INPUT_YQ_TPL: '.version = "{{VERSION}}"',
+    INPUT_SOURCE_REPO: 'niko/app',
+    INPUT_SOURCE_COMMIT: SOURCE_COMMIT,
+    INPUT_DISPATCH_ID: `dispatch-${++runCounter}`,
+  };
+  for (const [k, v] of Object.entries(inputs)) {
+    if (v === undefined) delete env[`INPUT_${k.toUpperCase()}`];
+    else env[`INPUT_${k.toUpperCase()}`] = v;
+  }
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [DIST], { env, cwd: dir });
+    let log = '';
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    child.on('close', (code) => {
+      let outputs = {};
+      try {
+        outputs = parseOutputs(readFileSync(output, 'utf8'));
+      } catch {}
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ code, log, outputs });
+    });
+  });
+}
+
+const commits = async (sb, p) => (await api(sb, 'GET', `/_sandbox/repos/niko/gitops/commits${p ? `?path=${encodeURIComponent(p)}` : ''}`)).body;
+const file = async (sb, p) => (await api(sb, 'GET', `/_sandbox/repos/niko/gitops/file?path=${encodeURIComponent(p)}`)).text;
+
+for (const flavor of Object.keys(FLAVORS)) {
+  describe(`update mode on ${flavor}`, () => {
+    let sb;
+    before(async () => {
+      sb = await startSandbox({ flavor, seed: seed(), capacity: 4 });
+    });
+    after(async () => {
+      assert.deepEqual(await violations(sb), [], 'no request or response broke the spec');
+      await sb.stop();
+    });
+
+    test('one update makes one commit: seed subject, trailers, byte-exact file, status', async () => {
+      const before = (await commits(sb)).length;
+      const r = await runUpdate(sb, { version: '1.2.4', dispatch_id: 'd-one', git_tag_prefix: 'docker/' });
+      assert.equal(r.code, 0, r.log);
+      const history = await commits(sb);
+      assert.equal(history.length, before + 1);
+      const [head] = history;
+      assert.equal(r.outputs.commit_sha, head.sha);
+      assert.equal(r.outputs.status, 'success');
+      assert.equal(r.outputs.changed, 'true');
+      assert.equal(r.outputs.summary, `gitops-docker|1.2.4|success|${head.sha}|niko/gitops`);
+      assert.match(r.outputs.diff, /^-version: 0\.1\.0 # bumped by CI$/m);
+      const [subject] = head.message.split('\n');
+      assert.equal(subject, '[skip ci] gitops: update version to 1.2.4');
+      assert.match(head.message, /\n\nGitops-Dispatch-Id: d-one\nGitops-Source-Repo: niko\/app\nGitops-Source-Commit: 0123456789abcdef0123456789abcdef01234567\nGitops-Tag-Prefix: docker\/\n$/);
+      assert.equal(await file(sb, 'dev/Chart.yaml'), CHART.replace('version: 0.1.0', 'version: 1.2.4'));
+      const statuses = (await api(sb, 'GET', '/_sandbox/statuses')).body.filter((s) => s.sha === head.sha);
+      assert.equal(statuses.length, 1);
+      assert.equal(statuses[0].context, 'gitops/update');
+      assert.equal(statuses[0].state, 'success');
+      assert.equal(statuses[0].target_url, `${sb.url}/niko/app/commit/${SOURCE_COMMIT}`);
+      assert.equal(statuses[0].description, 'niko/app@0123456');
+      assert.match(r.log, /::debug::4 API calls/);
+    });
+
+    test('a re-run of the same dispatch makes no second commit', async () => {
+      const first = await runUpdate(sb, { version: '1.2.5', dispatch_id: 'd-rerun' });
+      const count = (await commits(sb)).length;
+      const again = await runUpdate(sb, { version: '1.2.5', dispatch_id: 'd-rerun' });
+      assert.equal(again.code, 0, again.log);
+      assert.equal((await commits(sb)).length, count);
+      assert.equal(again.outputs.status, 'success');
+      assert.equal(again.outputs.commit_sha, first.outputs.commit_sha);
+      assert.match(again.log, /already committed/);
+    });
+
+    test('unchanged and superseded make no commit', async () => {
+      const count = (await commits(sb)).length;
+      const same = await runUpdate(sb, { version: '1.2.5' });
+      assert.equal(same.code, 0, same.log);
+      assert.equal(same.outputs.status, 'unchanged');
+      assert.equal(same.outputs.commit_sha, (await commits(sb, 'dev/Chart.yaml'))[0].sha);
+      const lower = await runUpdate(sb, { version: '1.2.3' });
+      assert.equal(lower.code, 0, lower.log);
+      assert.equal(lower.outputs.status, 'superseded');
+      assert.match(lower.log, /1\.2\.5 is newer than 1\.2\.3/);
+      assert.equal((await commits(sb)).length, count);
+      const forced = await runUpdate(sb, { version: '1.2.3', monotonic: 'false' });
+      assert.equal(forced.outputs.status, 'success', forced.log);
+      assert.equal((await commits(sb)).length, count + 1);
+    });
+
+    test('bad input fails clearly and writes nothing', async () => {
+      const count = (await commits(sb)).length;
+      const cases = [
+        [{ token: sb.tokenNames['niko-read'], version: '9.0.0' }, /cannot write to niko\/gitops/],
+        [{ version: '9.0.1', file: 'dev/missing.yaml' }, /file not found: dev\/missing\.yaml on the default branch/],
+        [{ version: '9.0.2', file: '../outside.yaml' }, /input 'file'.*leaves the repository/],
+        [{ version: '9.0.3', yq_tpl: '.version = = 1' }, /input 'yq_tpl': invalid expression/],
+        [{ version: '9.0.4', file: 'dev/broken.yaml' }, /dev\/broken\.yaml: invalid YAML at line 1, column 4: unclosed bracket/],
+        [{ version: '9.0.5; rm -rf /' }, /input 'version'/],
+        [{ version: '9.0.6', yq_tpl: '.version = strenv(INPUT_TOKEN)' }, /unknown name 'INPUT_TOKEN'; available names: DISPATCH_ID, GIT_TAG_PREFIX, SOURCE_COMMIT, SOURCE_REPO, VERSION/],
+      ];
+      for (const [inputs, message] of cases) {
+        const r = await runUpdate(sb, inputs);
+        assert.equal(r.code, 1, `${JSON.stringify(inputs)} should fail`);
+        assert.match(r.log, message);
+        const unmasked = r.log.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+        assert.ok(!unmasked.includes(sb.tokenNames['niko-pat']), 'the token appears only in its mask command');
+      }
+      assert.equal((await commits(sb)).length, count, 'nothing was written');
+    });
+
+    test('20 concurrent updates of one file: no update lost, history linear', async () => {
+      const start = (await commits(sb)).length;
+      const versions = Array.from({ length: 20 }, (_, i) => `3.0.${i + 1}`).sort(() => Math.random() - 0.5);
+      const results = await Promise.all(versions.map((version) => runUpdate(sb, { version })));
+      for (const r of results) assert.equal(r.code, 0, r.log);
+      const statuses = results.map((r) => r.outputs.status);
+      const landed = results.filter((r) => r.outputs.status === 'success');
+      assert.ok(statuses.every((s) => s === 'success' || s === 'superseded'), statuses.join());
+      const history = await commits(sb);
+      assert.equal(history.length, start + landed.length, 'one commit per successful update');
+      for (const r of landed) assert.ok(history.some((c) => c.sha === r.outputs.commit_sha), 'every reported commit is in the history');
+      for (let i = 0; i + 1 < history.length; i++) assert.deepEqual(history[i].parents, [history[i + 1].sha], 'linear');
+      assert.match(await file(sb, 'dev/Chart.yaml'), /^version: 3\.0\.20 # bumped by CI$/m);
+      // Every superseded update saw a newer version in place.
+      for (const r of results.filter((x) => x.outputs.status === 'superseded')) assert.match(r.log, /is newer than/);
+    });
+
+    test('20 concurrent updates of 20 files: 20 commits', async () => {
+      const start = (await commits(sb)).length;
+      const results = await Promise.all(APPS.map((f, i) => runUpdate(sb, { version: `2.${i}.0`, file: f, yq_tpl: '.image.tag = "{{VERSION}}"' })));
+      for (const r of results) assert.equal(r.outputs.status, 'success', r.log);
+      assert.equal((await commits(sb)).length, start + 20);
+      for (const [i, f] of APPS.entries()) assert.equal(await file(sb, f), `# ${f}\nimage:\n  repository: app\n  tag: "2.${i}.0"  # set by gitops\n`);
+    });
+
+    test('one commit per dispatch through 5xx bursts, dropped connections and a lost response', async () => {
+      const faults = [
+        [{ route: 'PUT /api/v1/repos/{owner}/{repo}/contents/{filepath}', kind: 'status', status: 503, count: 2 }],
+        [{ route: 'GET /api/v1/repos/{owner}/{repo}/contents/{filepath}', kind: 'status', status: 502, count: 2 }],
+        [{ route: 'PUT /api/v1/repos/{owner}/{repo}/contents/{filepath}', kind: 'drop', count: 1 }],
+        [{ route: 'PUT /api/v1/repos/{owner}/{repo}/contents/{filepath}', kind: 'lost-response', count: 1 }],
+        [
+          { route: 'PUT /api/v1/repos/{owner}/{repo}/contents/{filepath}', kind: 'lost-response', count: 1 },
+          { route: 'GET /api/v1/repos/{owner}/{repo}/commits', kind: 'status', status: 504, count: 1 },
+        ],
+      ];
+      let version = 10;
+      for (const fault of faults) {
+        await api(sb, 'DELETE', '/_sandbox/faults');
+        await api(sb, 'POST', '/_sandbox/faults', { body: fault });
+        const count = (await commits(sb)).length;
+        const r = await runUpdate(sb, { version: `4.0.${version++}` });
+        assert.equal(r.code, 0, `${JSON.stringify(fault)}\n${r.log}`);
+        assert.equal(r.outputs.status, 'success');
+        const history = await commits(sb);
+        assert.equal(history.length, count + 1, `exactly one commit with ${JSON.stringify(fault)}`);
+        assert.equal(r.outputs.commit_sha, history[0].sha);
+        const hits = (await api(sb, 'GET', '/_sandbox/faults')).body.reduce((n, f) => n + f.hits, 0);
+        assert.ok(hits >= 1, 'the fault was injected');
+      }
+      await api(sb, 'DELETE', '/_sandbox/faults');
+    });
+
+    test('the GitOps workflow runs for real through act and commits', { timeout: 180_000 }, async (t) => {
+      const act = ensureAct();
+      if (act.skip) return t.skip(act.skip);
+      const count = (await commits(sb)).length;
+      const token = sb.tokenNames['niko-pat'];
+      const dispatchId = `act-${flavor}`;
+      const inputs = { file: 'dev/Chart.yaml', yq_tpl: '.version = "{{VERSION}}"', version: '5.0.0', source_repo: 'niko/app', source_commit: SOURCE_COMMIT, dispatch_id: dispatchId };
+      const r = await api(sb, 'POST', '/repos/niko/gitops/actions/workflows/gitops-service.yaml/dispatches', { token, body: { ref: 'main', inputs } });
+      assert.ok([200, 201, 204].includes(r.status), r.text);
+      const runs = (await api(sb, 'GET', '/_sandbox/runs')).body;
+      const run = await waitRun(sb, runs[runs.length - 1].id, 'completed', 150_000);
+      assert.equal(run.conclusion, 'success', run.log);
+      const history = await commits(sb);
+      assert.equal(history.length, count + 1);
+      assert.match(history[0].message, new RegExp(`Gitops-Dispatch-Id: ${dispatchId}\n`));
+      assert.match(await file(sb, 'dev/Chart.yaml'), /^version: 5\.0\.0 # bumped by CI$/m);
+    });
+  });
+}
