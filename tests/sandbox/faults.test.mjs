@@ -1,7 +1,15 @@
 // Fault injection (each kind, counted), the request log, and --strict.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { startSandbox, api, b64, violations, quietSeed, waitRun } from './helpers.mjs';
+
+const gitEnv = { PATH: process.env.PATH, HOME: os.tmpdir(), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0' };
+const gitc = (args, cwd) => promisify(execFile)('git', args, { cwd, env: gitEnv });
 
 describe('faults', () => {
   let sb;
@@ -88,6 +96,26 @@ describe('faults', () => {
     assert.equal((await fault(f.id)).hits, 1);
     const req = (await api(sb, 'GET', '/_sandbox/requests?method=PUT')).body.find((x) => x.lost);
     assert.ok(req, 'the request log marks the lost response');
+  });
+
+  it('git over HTTP: a push whose answer is lost still lands; a 503 on fetch fails the clone', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'sandbox-faults-'));
+    try {
+      const remote = `http://niko:${T['niko-pat']}@${sb.url.replace('http://', '')}/niko/gitops.git`;
+      await gitc(['clone', '-q', remote, path.join(tmp, 'w')]);
+      writeFileSync(path.join(tmp, 'w', 'pushed.txt'), 'x\n');
+      await gitc(['add', 'pushed.txt'], path.join(tmp, 'w'));
+      await gitc(['-c', 'user.name=N', '-c', 'user.email=n@e', 'commit', '-qm', 'lost push'], path.join(tmp, 'w'));
+      const f = await addFault({ route: 'POST /{owner}/{repo}.git/git-receive-pack', kind: 'lost-response' });
+      await assert.rejects(gitc(['push', '-q', 'origin', 'main'], path.join(tmp, 'w')));
+      const log = (await api(sb, 'GET', '/_sandbox/repos/niko/gitops/commits')).body;
+      assert.equal(log[0].message, 'lost push\n', 'the push landed');
+      assert.equal((await fault(f.id)).hits, 1);
+      await addFault({ route: 'GET /{owner}/{repo}.git/info/refs', kind: 'status', status: 503 });
+      await assert.rejects(gitc(['clone', '-q', remote, path.join(tmp, 'w2')]), /503/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('a run that fails and a run that hangs', async () => {

@@ -44,6 +44,9 @@ class Sandbox {
     this.dataDir = opts.dataDir ? path.resolve(opts.dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'gitea-sandbox-'));
     fs.mkdirSync(this.dataDir, { recursive: true });
     this.reposRoot = path.join(this.dataDir, 'repos');
+    if (!this.createdDataDir && fs.existsSync(this.reposRoot) && fs.readdirSync(this.reposRoot).length) {
+      throw new Error(`${this.reposRoot} already holds repositories: give --data an empty or new directory`);
+    }
     this.users = new Map();
     this.tokens = new Map();
     this.repos = new Map();
