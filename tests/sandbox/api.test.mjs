@@ -205,6 +205,21 @@ for (const flavor of Object.keys(FLAVORS)) {
       assert.equal((await api(sb, 'GET', `${R}/git/commits/${'0'.repeat(40)}`, { token: T['niko-pat'] })).status, 404);
     });
 
+    it('branches: get (slashes allowed) and list', async () => {
+      const cur = await api(sb, 'GET', `${R}/contents/README.md`, { token: T['niko-pat'] });
+      const w = await api(sb, 'PUT', `${R}/contents/README.md`, { token: T['niko-pat'], body: { content: b64('# on a branch\n'), sha: cur.body.sha, new_branch: 'release/v1' } });
+      assert.equal(w.status, 200);
+      const b = await api(sb, 'GET', `${R}/branches/release/v1`, { token: T['niko-pat'] });
+      assert.equal(b.status, 200);
+      assert.equal(b.body.name, 'release/v1');
+      assert.equal(b.body.commit.id, w.body.commit.sha);
+      assert.equal(b.body.commit.author.username, 'niko');
+      assert.equal((await api(sb, 'GET', `${R}/branches/nope`, { token: T['niko-pat'] })).status, 404);
+      const list = await api(sb, 'GET', `${R}/branches`, { token: T['niko-pat'] });
+      assert.ok(list.body.some((x) => x.name === 'main'));
+      assert.equal(list.headers.get('x-total-count'), String(list.body.length));
+    });
+
     it('tags: create (lightweight and annotated), get, list, conflict, delete', async () => {
       const light = await api(sb, 'POST', `${R}/tags`, { token: T['niko-pat'], body: { tag_name: 'v0.1.0' } });
       assert.equal(light.status, 201, light.text);

@@ -118,7 +118,8 @@ function templateToRegex(tpl) {
       }).join('');
     }
     names.push(m[1]);
-    if (i === arr.length - 1 && /path$/i.test(m[1])) return '(.+)';
+    // Gitea routes these with `*`: they may contain slashes
+    if (i === arr.length - 1 && (/path$/i.test(m[1]) || m[1] === 'branch' || m[1] === 'tag')) return '(.+)';
     return '([^/]+)';
   });
   const re = new RegExp('^' + parts.join('/') + '$');
