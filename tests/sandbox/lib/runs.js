@@ -322,7 +322,10 @@ class RunManager {
     this.notify();
     this.schedule();
     if (!this.sb.options.keepRunDirs && !this.stopping) {
-      fs.rm(path.join(this.sb.dataDir, 'runs', String(run.id), 'home'), { recursive: true, force: true }, () => {});
+      // keep event.json; the log stays in memory
+      for (const d of ['home', 'work', 'action', 'tmp', 'secrets.env']) {
+        fs.rm(path.join(this.sb.dataDir, 'runs', String(run.id), d), { recursive: true, force: true }, () => {});
+      }
     }
   }
 

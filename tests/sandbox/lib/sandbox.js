@@ -372,6 +372,7 @@ class Sandbox {
     if (pathname.startsWith('/_sandbox/') || pathname === '/_sandbox') return this.handleAdmin(req, res, u);
     const entry = { seq: ++this.requestSeq, method: req.method, path: pathname, query: u.search.slice(1), status: 0, durationMs: 0, user: null, route: null, operationId: null, faults: [], at: nowIso() };
     this.requests.push(entry);
+    if (this.requests.length > 200000) this.requests.splice(0, this.requests.length - 200000);
     const done = (status) => {
       entry.status = status;
       entry.durationMs = Number(process.hrtime.bigint() - t0) / 1e6;
