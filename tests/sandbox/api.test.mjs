@@ -141,6 +141,18 @@ for (const flavor of Object.keys(FLAVORS)) {
       assert.equal(nob.status, 404);
     });
 
+    it(`DELETE contents/{path}: stale sha -> ${F.deleteStaleStatus}, missing file -> 404`, async () => {
+      const made = await api(sb, 'POST', `${R}/contents/tmp/gone.txt`, { token: T['niko-pat'], body: { content: b64('bye\n') } });
+      const stale = await api(sb, 'DELETE', `${R}/contents/tmp/gone.txt`, { token: T['niko-pat'], body: { sha: '1'.repeat(40) } });
+      assert.equal(stale.status, F.deleteStaleStatus);
+      const del = await api(sb, 'DELETE', `${R}/contents/tmp/gone.txt`, { token: T['niko-pat'], body: { sha: made.body.content.sha, message: 'remove gone.txt' } });
+      assert.equal(del.status, 200);
+      assert.equal(del.body.content, null);
+      assert.equal(del.body.commit.message, 'remove gone.txt\n');
+      const again = await api(sb, 'DELETE', `${R}/contents/tmp/gone.txt`, { token: T['niko-pat'], body: { sha: made.body.content.sha } });
+      assert.equal(again.status, 404);
+    });
+
     it('POST /contents (ChangeFiles) commits several operations at once, with CAS', async () => {
       const chart = await api(sb, 'GET', `${R}/contents/dev/Chart.yaml`, { token: T['niko-pat'] });
       const r = await api(sb, 'POST', `${R}/contents`, {

@@ -351,8 +351,8 @@ async function changeFiles(ctx, opts, ops) {
     };
     const changes = [];
     const results = [];
-    const stale = (given, expected) => new ApiError(flavor.staleShaStatus, `sha does not match [given: ${given}, expected: ${expected}]`);
-    const missing = (p) => new ApiError(flavor.missingFileStatus, flavor.missingFileStatus === 500 ? '' : `object does not exist [id: ${baseSha || ''}, rel_path: ${p}]`, { hidden: `file does not exist [path: ${p}]` });
+    const stale = (given, expected) => new ApiError(opts._deleteRoute ? flavor.deleteStaleStatus : flavor.staleShaStatus, `sha does not match [given: ${given}, expected: ${expected}]`);
+    const missing = (p) => new ApiError(opts._deleteRoute ? 404 : flavor.missingFileStatus, flavor.missingFileStatus === 500 ? '' : `object does not exist [id: ${baseSha || ''}, rel_path: ${p}]`, { hidden: `file does not exist [path: ${p}]` });
     // handleCheckErrors: no part of the target path may be a file, and the target not a directory
     const checkTarget = async (p) => {
       const parts = p.split('/');
@@ -469,7 +469,8 @@ handlers.repoUpdateFile = async (ctx) => {
 handlers.repoDeleteFile = async (ctx) => {
   const b = ctx.body || {};
   if (!b.sha) throw new ApiError(422, '[SHA]: Required');
-  const r = await changeFiles(ctx, b, [{ operation: 'delete', path: ctx.params.filepath, sha: b.sha }]);
+  // DeleteFile has its own error mapping: a stale sha is 400 (1.24, Forgejo) or 422, a missing file 404
+  const r = await changeFiles(ctx, { ...b, _deleteRoute: true }, [{ operation: 'delete', path: ctx.params.filepath, sha: b.sha }]);
   return { status: 200, body: { content: null, commit: r.commit, verification: NOT_SIGNED() } };
 };
 

@@ -17,7 +17,8 @@ const base = {
     notFound: { message: 'not found', errors: null },
     missingRefStatus: 422, // empty ref -> 422
     requiredInputsEnforced: false, // Gitea's API fills defaults, never checks `required`
-    missingFileStatus: 404, // update/delete of a file that is not there: errors.Is(err, util.ErrNotExist) -> 404
+    missingFileStatus: 404, // update of a file that is not there: errors.Is(err, util.ErrNotExist) -> 404 (1.25+)
+    deleteStaleStatus: 422, // DELETE contents with a stale sha: handleChangeRepoFilesError (1.25+)
     // dispatch: an unknown ref or workflow -> 404 (util.ErrNotExist); a workflow without
     // workflow_dispatch is dispatched anyway before 1.26 (services/actions/workflow.go)
     dispatchNotFoundStatus: 404,
@@ -36,6 +37,7 @@ const base = {
     requiredInputsEnforced: true, // InputRequiredErr -> 400 (services/actions/workflows.go)
     // handleCreateOrUpdateFileError does not map a missing file: 500
     missingFileStatus: 500,
+    deleteStaleStatus: 400, // DeleteFile maps ErrSHADoesNotMatch to 400
     combinedStatus: 'legacy', // ToCombinedStatus with NoBetterThan; no statuses -> an all-empty object
     // GetWorkflowFromCommit: "could not expand reference" / "workflow not found" are plain
     // errors, not util.ErrNotExist: the API answers 500
@@ -57,6 +59,8 @@ const FLAVORS = {
     runNameEvaluated: false, // display_title = head commit's first line before 1.25
     cancelPreviousOnDispatch: true, // CancelPreviousJobs on every dispatch, 1.24.0-1.25.x
     putRequiresSha: true, // UpdateFileOptions.SHA binding:"Required" up to 1.25
+    missingFileStatus: 500, // 1.24's handleCreateOrUpdateFileError does not map git.ErrNotExist
+    deleteStaleStatus: 400, // 1.24's DeleteFile maps ErrSHADoesNotMatch to 400
     // combined status: 1.24 picks the worst state (error -> failure) and answers {} without statuses
     combinedStatus: 'legacy',
     notFound: { message: "The target couldn't be found.", errors: [] }, // 1.24's ctx.NotFound(): the locale's text
