@@ -23,7 +23,6 @@ const base = {
     // workflow_dispatch is dispatched anyway before 1.26 (services/actions/workflow.go)
     dispatchNotFoundStatus: 404,
     rejectsNonDispatchWorkflow: false,
-    statusStates: ['pending', 'success', 'error', 'failure', 'warning'],
     // operationIds (from the spec) this release does not serve: answered 404
     missingOperations: [],
   },
@@ -45,7 +44,6 @@ const base = {
     rejectsNonDispatchWorkflow: false,
     // v11/v12: a boolean input becomes strconv.FormatBool(val == "on"): "true" turns into "false"
     booleanInputOnQuirk: true,
-    statusStates: ['pending', 'success', 'error', 'failure', 'warning'],
     missingOperations: [],
   },
 };
@@ -65,7 +63,6 @@ const FLAVORS = {
     combinedStatus: 'legacy',
     notFound: { message: "The target couldn't be found.", errors: [] }, // 1.24's ctx.NotFound(): the locale's text
     runLinkUses: 'index', // web links use run_number up to 1.25
-    statusStates: ['pending', 'success', 'error', 'failure', 'warning'],
   },
   'gitea-1.25': {
     ...base.gitea,
@@ -77,7 +74,6 @@ const FLAVORS = {
     runLinkUses: 'index',
     // CommitStatusStates.Combine(); no statuses -> state "" (sha, urls, repository filled)
     combinedStatus: 'combine-empty-blank',
-    statusStates: ['pending', 'success', 'error', 'failure', 'warning', 'skipped'],
   },
   'gitea-1.26': {
     ...base.gitea,
@@ -89,7 +85,6 @@ const FLAVORS = {
     rejectsNonDispatchWorkflow: true, // 1.26: "workflow %q has no workflow_dispatch event trigger" -> 422
     runLinkUses: 'id', // web links use the run id from 1.26
     combinedStatus: 'combine-empty-pending', // no statuses -> state "pending"
-    statusStates: ['pending', 'success', 'error', 'failure', 'warning', 'skipped'],
   },
   'forgejo-11': {
     ...base.forgejo,

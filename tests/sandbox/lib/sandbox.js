@@ -493,9 +493,9 @@ class Sandbox {
     let result;
     try {
       if (bodyRaw.length && body === undefined) throw new ApiError(422, 'invalid JSON body');
-      if (rv.badBody && rv.errors.some((e) => !/is required$|must have required property/.test(e))) {
-        // the server's JSON binding rejects a body of the wrong shape
-        throw new ApiError(422, rv.errors.filter((e) => !/must have required property/.test(e)).join('; '));
+      if (rv.badBody) {
+        // the server's JSON decoding rejects a value of the wrong type
+        throw new ApiError(422, rv.errors.filter((e) => / must be (string|number|integer|boolean|object|array|null)/.test(e)).join('; ') || rv.errors.join('; '));
       }
       result = await this.dispatchApi(ctx, req);
     } catch (e) {

@@ -40,6 +40,12 @@ const NULLABLE_POINTER_FIELDS = {
 // definition exists). Each entry: [definition, property, patch function, why].
 const SPEC_PATCHES = [
   [
+    'FilesResponse',
+    'files',
+    (p) => ({ anyOf: [{ type: 'array', items: { anyOf: [p.anyOf ? p.anyOf[0].items : p.items, { type: 'null' }] } }, { type: 'null' }] }),
+    'ChangeFiles answers null for a deleted file (GetContentsListFromTreePaths / GetFilesResponseFromCommit: "ok if fails, then will be nil")',
+  ],
+  [
     'CombinedStatus',
     'state',
     (p) => ({ anyOf: [p, { type: 'string', enum: [''] }] }),
@@ -248,7 +254,9 @@ class Spec {
         }
         const v = this.validator(p.schema);
         if (!v(body)) {
-          badBody = true;
+          // only a value of the wrong JSON type makes the server's decoding fail; enums, formats
+          // and `required` are not checked by Go's JSON binding
+          if (v.errors.some((e) => e.keyword === 'type')) badBody = true;
           for (const e of v.errors) errors.push(`body${e.instancePath || ''} ${e.message}${e.params && e.params.allowedValues ? ' ' + JSON.stringify(e.params.allowedValues) : ''}`);
         } else if (body && typeof body === 'object' && !Array.isArray(body)) {
           const props = this.schemaProperties(p.schema);
