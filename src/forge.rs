@@ -177,6 +177,49 @@ pub struct CommitInfo {
     pub html_url: String,
     /// The commit's message and metadata.
     pub commit: CommitDetail,
+    /// When it was made (RFC 3339).
+    #[serde(default)]
+    pub created: String,
+}
+
+impl CommitInfo {
+    /// [`CommitInfo::created`] in milliseconds since the epoch, if it parses.
+    pub fn created_ms(&self) -> Option<f64> {
+        rfc3339_ms(&self.created)
+    }
+}
+
+/// Parses an RFC 3339 time (`2026-11-26T14:08:54Z`, `…+02:00`, fractions ignored) to
+/// milliseconds since the epoch.
+pub fn rfc3339_ms(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let zone = text[19..].trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    let offset_minutes = match zone {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match zone.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            sign * (zone.get(1..3)?.parse::<i64>().ok()? * 60 + zone.get(4..6)?.parse::<i64>().ok()?)
+        }
+    };
+    // Days from the civil date (proleptic Gregorian), after Howard Hinnant's algorithm.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset_minutes * 60;
+    Some(seconds as f64 * 1000.0)
 }
 
 /// `RepoCommit`: the part of a listed commit the modes read.
@@ -200,9 +243,83 @@ pub struct StatusOptions {
     pub context: String,
 }
 
+/// What a dispatch returned about the run it started, where the server says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DispatchedRun {
+    /// The run id (Gitea `workflow_run_id`, Forgejo `id`).
+    pub id: Option<u64>,
+    /// The run's web page.
+    pub html_url: Option<String>,
+    /// The run number (Forgejo `run_number`, its web pages' index).
+    pub run_number: Option<u64>,
+}
+
+/// Where a run is, normalised over Gitea's `status`+`conclusion` and Forgejo's single `status`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunState {
+    /// Queued, waiting or blocked.
+    Waiting,
+    /// Running.
+    Running,
+    /// Finished: `success`, `failure`, `cancelled`, `skipped`.
+    Completed(String),
+}
+
+/// A workflow run as the modes see it (Gitea `ActionWorkflowRun`, Forgejo `ActionRun`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Run {
+    /// The run id.
+    pub id: u64,
+    /// Its web page.
+    pub html_url: String,
+    /// Gitea's `display_title` (the evaluated `run-name`) or Forgejo's `title`.
+    pub title: String,
+    /// The dispatch inputs, where the server lists them (Forgejo's `event_payload`).
+    pub inputs: BTreeMap<String, String>,
+    /// Where it is.
+    pub state: RunState,
+}
+
+impl Run {
+    /// Reads a run from either server's JSON.
+    pub fn from_json(value: &serde_json::Value) -> Option<Run> {
+        let text = |k: &str| value.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let status = text("status");
+        let conclusion = text("conclusion");
+        let state = match status.as_str() {
+            "queued" | "waiting" | "blocked" | "pending" | "unknown" => RunState::Waiting,
+            "in_progress" | "running" => RunState::Running,
+            "completed" => RunState::Completed(if conclusion.is_empty() { "success".into() } else { conclusion }),
+            "success" | "failure" | "cancelled" | "skipped" => RunState::Completed(status),
+            _ => RunState::Waiting,
+        };
+        let inputs = value
+            .get("event_payload")
+            .and_then(|p| p.as_str())
+            .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+            .and_then(|p| p.get("inputs").cloned())
+            .and_then(|i| i.as_object().cloned())
+            .map(|o| o.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_string()))).collect())
+            .unwrap_or_default();
+        let title = if value.get("display_title").is_some() { text("display_title") } else { text("title") };
+        Some(Run { id: value.get("id")?.as_u64()?, html_url: text("html_url"), title, inputs, state })
+    }
+}
+
 /// Encodes bytes as standard base64, as the contents API takes them.
 pub fn encode_base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// How a dispatch asks for the run it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunDetails {
+    /// Gitea 1.26+: `?return_run_details=true`.
+    Query,
+    /// Forgejo 11+: `"return_run_info": true` in the body.
+    Body,
+    /// Older servers answer 204 with nothing.
+    None,
 }
 
 /// A client for one server with one token.
@@ -355,6 +472,51 @@ impl<'h, H: Http + Clock> Forge<'h, H> {
         self.get_json(&url).await
     }
 
+    /// `POST /repos/{repo}/actions/workflows/{workflow}/dispatches`, asking for the run's
+    /// identity the way the server supports it: Gitea's `?return_run_details=true` query (1.26+)
+    /// or Forgejo's `return_run_info` body field (11+).
+    pub async fn dispatch(
+        &self,
+        repo: &str,
+        workflow: &str,
+        git_ref: &str,
+        inputs: &BTreeMap<String, String>,
+        run_details: RunDetails,
+    ) -> Result<DispatchedRun, ApiError> {
+        let mut body = serde_json::json!({ "ref": git_ref, "inputs": inputs });
+        let mut path = format!("/repos/{repo}/actions/workflows/{}/dispatches", encode_query(workflow));
+        match run_details {
+            RunDetails::Query => path.push_str("?return_run_details=true"),
+            RunDetails::Body => body["return_run_info"] = true.into(),
+            RunDetails::None => {}
+        }
+        let response = self.request("POST", &path, Some(body.to_string())).await?;
+        if response.status == 204 || response.body.trim().is_empty() {
+            return Ok(DispatchedRun::default());
+        }
+        let value: serde_json::Value = parse_body(&format!("POST {path}"), &response)?;
+        let number = |k: &str| value.get(k).and_then(serde_json::Value::as_u64);
+        Ok(DispatchedRun {
+            id: number("workflow_run_id").or_else(|| number("id")),
+            html_url: value.get("html_url").and_then(|v| v.as_str()).map(str::to_string),
+            run_number: number("run_number"),
+        })
+    }
+
+    /// `GET /repos/{repo}/actions/runs/{id}` (Gitea 1.25+, Forgejo 12+).
+    pub async fn run(&self, repo: &str, id: u64) -> Result<Run, ApiError> {
+        let path = format!("/repos/{repo}/actions/runs/{id}");
+        let value: serde_json::Value = self.get_json(&path).await?;
+        Run::from_json(&value).ok_or_else(|| ApiError::Malformed { call: format!("GET {path}"), message: "no run id".into() })
+    }
+
+    /// `GET /repos/{repo}/actions/runs?event=workflow_dispatch`: the newest dispatched runs.
+    pub async fn dispatched_runs(&self, repo: &str, limit: u32) -> Result<Vec<Run>, ApiError> {
+        let value: serde_json::Value = self.get_json(&format!("/repos/{repo}/actions/runs?event=workflow_dispatch&limit={limit}")).await?;
+        let runs = value.get("workflow_runs").and_then(|r| r.as_array()).cloned().unwrap_or_default();
+        Ok(runs.iter().filter_map(Run::from_json).collect())
+    }
+
     /// `POST /repos/{repo}/statuses/{sha}`.
     pub async fn create_status(&self, repo: &str, sha: &str, status: &StatusOptions) -> Result<(), ApiError> {
         let body = serde_json::to_string(status).unwrap_or_default();
@@ -416,6 +578,14 @@ mod tests {
     fn encoding_keeps_slashes_in_paths_only() {
         assert_eq!(encode_path("dev/my chart/Chart.yaml"), "dev/my%20chart/Chart.yaml");
         assert_eq!(encode_query("feature/x"), "feature%2Fx");
+    }
+
+    #[test]
+    fn rfc3339_times() {
+        assert_eq!(rfc3339_ms("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(rfc3339_ms("2026-11-26T14:08:54Z"), Some(1_795_702_134_000.0));
+        assert_eq!(rfc3339_ms("2026-11-26T16:08:54.123+02:00"), Some(1_795_702_134_000.0));
+        assert_eq!(rfc3339_ms("yesterday"), None);
     }
 
     #[test]

@@ -120,6 +120,47 @@ pub struct UpdateSettings {
     pub vars: Vars,
 }
 
+/// Settings for `mode: dispatch`.
+#[derive(Clone, Debug)]
+pub struct DispatchSettings {
+    /// The server of the GitOps repository.
+    pub server: Server,
+    /// The GitOps repository, `owner/name`.
+    pub gitops_repo: String,
+    /// The workflow file dispatched there.
+    pub workflow: String,
+    /// The branch dispatched (`None`: the GitOps repository's default branch).
+    pub git_ref: Option<String>,
+    /// The token that may dispatch in the GitOps repository (and read it).
+    pub token: String,
+    /// The token that sets statuses on the consumer's commit.
+    pub status_token: String,
+    /// The file the GitOps workflow edits.
+    pub file: String,
+    /// The expression it applies (its source text, passed on as is).
+    pub expression_text: String,
+    /// The parsed expression, to judge the file when the run made no commit.
+    pub expression: Expr,
+    /// The version sent.
+    pub version: String,
+    /// The consumer repository (`owner/name`): where the status goes.
+    pub source_repo: String,
+    /// The consumer commit: what the status is set on.
+    pub source_commit: String,
+    /// The tag prefix of the component, if any.
+    pub tag_prefix: Option<String>,
+    /// The status context on the consumer's commit.
+    pub status_context: String,
+    /// Treat an already-applied version as a failure.
+    pub fail_on_unchanged: bool,
+    /// The whole wait's bound, in milliseconds.
+    pub timeout_ms: u64,
+    /// The longest pause between polls, in milliseconds.
+    pub poll_max_ms: u64,
+    /// What makes this job attempt's dispatch id: `repo-run-attempt-job`.
+    pub dispatch_id_base: String,
+}
+
 /// The settings of the mode the step runs in.
 #[derive(Clone, Debug)]
 pub enum Settings {
@@ -127,6 +168,8 @@ pub enum Settings {
     Apply(ApplySettings),
     /// Commit an edit to the GitOps repository through the API.
     Update(Box<UpdateSettings>),
+    /// Dispatch the GitOps workflow and follow it to its commit.
+    Dispatch(Box<DispatchSettings>),
     /// Render pipeline summaries.
     Report(ReportSettings),
 }
@@ -146,10 +189,7 @@ impl Settings {
                 server_url: server_url(&request.env),
             })),
             "update" => Ok(Settings::Update(Box::new(update_settings(&inputs, request)?))),
-            "dispatch" => Err(bad(
-                "mode",
-                format!("'{mode}' is not available in this version of gitops-action yet; use apply or report"),
-            )),
+            "dispatch" => Ok(Settings::Dispatch(Box::new(dispatch_settings(&inputs, request)?))),
             other => Err(bad("mode", format!("'{other}' is not a mode: set it to {MODES}"))),
         }
     }
@@ -320,6 +360,132 @@ fn update_settings(inputs: &Inputs<'_>, request: &Request) -> Result<UpdateSetti
         tag_prefix,
         monotonic: flag(inputs, "monotonic", true)?,
         vars,
+    })
+}
+
+/// Parses a duration: `90` or `90s`, `15m`, `1h` (and `1m30s`).
+pub fn parse_duration(input: &str, text: &str) -> Result<u64, SettingsError> {
+    let invalid = || bad(input, format!("{text:?} is not a duration: write e.g. 30s, 15m or 1h"));
+    let text_trimmed = text.trim();
+    if text_trimmed.is_empty() {
+        return Err(invalid());
+    }
+    let mut total_ms: u64 = 0;
+    let mut digits = String::new();
+    for c in text_trimmed.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit_ms = match c {
+            'h' => 3_600_000,
+            'm' => 60_000,
+            's' => 1_000,
+            _ => return Err(invalid()),
+        };
+        let n: u64 = digits.parse().map_err(|_| invalid())?;
+        total_ms = total_ms.saturating_add(n.saturating_mul(unit_ms));
+        digits.clear();
+    }
+    if !digits.is_empty() {
+        let n: u64 = digits.parse().map_err(|_| invalid())?;
+        total_ms = total_ms.saturating_add(n.saturating_mul(1_000));
+    }
+    if total_ms == 0 {
+        return Err(bad(input, format!("{text:?} is zero: give a positive duration")));
+    }
+    Ok(total_ms)
+}
+
+/// The `env_json` input: `GITEA_API_URL` (the server) and `GIT_TAG_PREFIX`, as the seed's
+/// load-config job writes them.
+fn env_json(inputs: &Inputs<'_>) -> Result<BTreeMap<String, String>, SettingsError> {
+    let Some(text) = inputs.get("env_json") else { return Ok(BTreeMap::new()) };
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| bad("env_json", format!("is not JSON ({e}); pass the load-config job's env_json output")))?;
+    let object = value.as_object().ok_or_else(|| bad("env_json", "must be a JSON object like {\"GITEA_API_URL\": \"https://…\"}"))?;
+    Ok(object
+        .iter()
+        .filter_map(|(k, v)| match v {
+            serde_json::Value::String(s) => Some((k.clone(), s.clone())),
+            serde_json::Value::Number(n) => Some((k.clone(), n.to_string())),
+            serde_json::Value::Bool(b) => Some((k.clone(), b.to_string())),
+            _ => None,
+        })
+        .collect())
+}
+
+fn dispatch_settings(inputs: &Inputs<'_>, request: &Request) -> Result<DispatchSettings, SettingsError> {
+    let env = &request.env;
+    let config = env_json(inputs)?;
+    let server = match (inputs.get("server_url"), config.get("GITEA_API_URL").filter(|u| !u.is_empty())) {
+        (None, Some(url)) => {
+            let mut with_url = BTreeMap::new();
+            with_url.insert("server_url".to_string(), url.as_str());
+            server(&Inputs { values: with_url }, env, "server_url").map_err(|e| bad("env_json", format!("GITEA_API_URL {}", e.message)))?
+        }
+        _ => server(inputs, env, "server_url")?,
+    };
+    let gitops_repo = repo_name("GITOPS_REPO", inputs.get("gitops_repo").ok_or_else(|| bad("GITOPS_REPO", "is required: the GitOps repository, owner/name"))?)?;
+    let file = inputs.first(&["gitops_file", "file"]).map(|(_, f)| f.trim().to_string()).ok_or_else(|| bad("GITOPS_FILE", "is required: the file the GitOps workflow edits"))?;
+    let (expr_input, expression_text) = inputs.first(&["gitops_yq_tpl", "yq_tpl"]).ok_or_else(|| bad("GITOPS_YQ_TPL", "is required: the yq expression the GitOps workflow applies"))?;
+    let expression = expr::parse(expression_text).map_err(|e| bad(if expr_input == "yq_tpl" { "yq_tpl" } else { "GITOPS_YQ_TPL" }, format!("invalid expression\n{}", e.render(expression_text))))?;
+    let version = validate_version(inputs.get("version").map(str::trim).ok_or_else(|| bad("version", "is required: the version to deploy"))?)?.to_string();
+    let token = inputs.get("token").map(|t| t.trim().to_string()).ok_or_else(|| {
+        bad("token", "is required: pass a token that can dispatch workflows in the GitOps repository (secrets.GITOPS_DISPATCH_TOKEN)")
+    })?;
+    let status_token = inputs.get("status_token").map_or_else(|| token.clone(), |t| t.trim().to_string());
+    let source_repo = match inputs.get("source_repo") {
+        Some(r) => repo_name("source_repo", r)?,
+        None => repo_name("source_repo", env.get("GITHUB_REPOSITORY").map_or("", String::as_str))
+            .map_err(|_| bad("source_repo", "is not set and the runner gave no GITHUB_REPOSITORY: set it to owner/name"))?,
+    };
+    let source_commit = inputs
+        .get("source_commit")
+        .or_else(|| env.get("GITHUB_SHA").map(String::as_str))
+        .map(|s| s.trim().to_string())
+        .filter(|s| (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or_else(|| bad("source_commit", "is not a commit sha (and the runner gave no GITHUB_SHA): set it to the commit being deployed"))?;
+    let tag_prefix = one_line("git_tag_prefix", inputs.get("git_tag_prefix").or(config.get("GIT_TAG_PREFIX").map(String::as_str)))?
+        .filter(|p| !p.is_empty());
+    let consumer_name = source_repo.rsplit('/').next().unwrap_or(&source_repo).to_string();
+    let status_context = match inputs.get("status_context") {
+        Some(c) => one_line("status_context", Some(c))?.unwrap_or_default(),
+        None => match tag_prefix.as_deref().map(|p| p.trim_matches('/')).filter(|p| !p.is_empty()) {
+            Some(prefix) => format!("gitops/{consumer_name}/{prefix}"),
+            None => format!("gitops/{consumer_name}"),
+        },
+    };
+    let id_part = |name: &str, default: &str| -> String {
+        let raw = env.get(name).map_or(default, String::as_str);
+        raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' { c } else { '-' }).collect()
+    };
+    let dispatch_id_base = format!(
+        "{}-{}-{}-{}",
+        id_part("GITHUB_REPOSITORY", "local").replace("--", "-"),
+        id_part("GITHUB_RUN_ID", "0"),
+        id_part("GITHUB_RUN_ATTEMPT", "1"),
+        id_part("GITHUB_JOB", "job")
+    );
+    Ok(DispatchSettings {
+        server,
+        gitops_repo,
+        workflow: inputs.get("workflow").map_or_else(|| "gitops-service.yaml".to_string(), |w| w.trim().to_string()),
+        git_ref: inputs.get("ref").map(|r| r.trim().to_string()),
+        token,
+        status_token,
+        file,
+        expression_text: expression_text.to_string(),
+        expression,
+        version,
+        source_repo,
+        source_commit,
+        tag_prefix,
+        status_context,
+        fail_on_unchanged: flag(inputs, "fail_on_unchanged", false)?,
+        timeout_ms: parse_duration("timeout", inputs.get("timeout").unwrap_or("15m"))?,
+        poll_max_ms: parse_duration("poll_max", inputs.get("poll_max").unwrap_or("5s"))?,
+        dispatch_id_base,
     })
 }
 

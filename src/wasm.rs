@@ -109,6 +109,7 @@ async fn dispatch(request: &Request, host: &JsHost) -> Outcome {
     match Settings::parse(request) {
         Ok(Settings::Apply(settings)) => modes::apply::run(&settings, host, host),
         Ok(Settings::Update(settings)) => modes::update::run(&settings, host).await,
+        Ok(Settings::Dispatch(settings)) => modes::dispatch::run(&settings, host).await,
         Ok(Settings::Report(settings)) => modes::report::run(&settings, host),
         Err(e) => Outcome::failed(Failure::message(e.to_string())),
     }

@@ -202,6 +202,10 @@ function __wbg_get_imports() {
             const ret = arg0.next();
             return ret;
         }, arguments); },
+        __wbg_now_dcca085a3699f289: function(arg0) {
+            const ret = arg0.now();
+            return ret;
+        },
         __wbg_panic_ad29f419008f26ef: function(arg0, arg1, arg2) {
             arg0.panic(getStringFromWasm0(arg1, arg2));
         },
@@ -283,7 +287,7 @@ function __wbg_get_imports() {
             arg0.writeFile(getStringFromWasm0(arg1, arg2), getArrayU8FromWasm0(arg3, arg4));
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 92, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 95, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h60702a48838d1764);
             return ret;
         },

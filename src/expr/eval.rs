@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 
-use regex::Regex;
+use regex_lite::Regex;
 
 use crate::value::{parse_int, parse_number, resolve_plain, Map, Value};
 
@@ -751,15 +751,8 @@ impl<'a> Cx<'a> {
             return Ok(regex.clone());
         }
         let regex = Regex::new(&pattern).map_err(|e| {
-            let detail = match &e {
-                regex::Error::Syntax(text) => text
-                    .lines()
-                    .rev()
-                    .find_map(|l| l.strip_prefix("error: "))
-                    .unwrap_or(text)
-                    .to_string(),
-                other => other.to_string(),
-            };
+            let text = e.to_string();
+            let detail = text.lines().rev().find_map(|l| l.strip_prefix("error: ")).unwrap_or(&text).to_string();
             self.error(
                 &node.span,
                 format!("invalid regular expression {pattern:?}: {detail}"),

@@ -656,7 +656,7 @@ fn operator_errors() {
     let (message, span) = fails(".a |= sub(\"(\"; \"y\")", r#"{"a":"s"}"#);
     assert_eq!(
         message,
-        "invalid regular expression \"(\": unclosed group at column 11"
+        "invalid regular expression \"(\": found open group without closing ')' at column 11"
     );
     assert_eq!(span, 10..13);
     assert_eq!(

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub mod apply;
+pub mod dispatch;
 pub mod report;
 pub mod update;
 

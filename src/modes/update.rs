@@ -380,7 +380,7 @@ mod tests {
         let message = "[skip ci] gitops: update version to 1.2.3\n\nUpdated a with: .a = 1\n\nGitops-Dispatch-Id: r1-2-x\nGitops-Source-Repo: o/r\n";
         assert_eq!(trailer(message, DISPATCH_TRAILER), Some("r1-2-x"));
         assert_eq!(trailer("subject\n\nGitops-Dispatch-Id: a\n\nbody", DISPATCH_TRAILER), None);
-        let commits = vec![CommitInfo { sha: "abc".into(), html_url: String::new(), commit: CommitDetail { message: message.into() } }];
+        let commits = vec![CommitInfo { sha: "abc".into(), html_url: String::new(), commit: CommitDetail { message: message.into() }, created: String::new() }];
         assert_eq!(find_dispatch_commit(&commits, "r1-2-x").map(|c| c.sha.as_str()), Some("abc"));
         assert!(find_dispatch_commit(&commits, "r1-2").is_none());
     }
