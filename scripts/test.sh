@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's second command: every test. Sets up what is missing (scripts/setup.sh), then
+#   1. the Rust core natively: unit, golden, corpus, yaml-test-suite and property tests, clippy;
+#   2. dist/ rebuilt from source must equal the committed dist/ (check-dist);
+#   3. the Node tests: the shim, the sandbox, update and dispatch modes against the sandbox,
+#      and the end-to-end runs with the real act.
+# The corpus tests read ../shared/corpus (or $GITOPS_CORPUS) and say so when they skip.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+bash scripts/setup.sh
+node tests/yaml-test-suite/export.mjs target/yaml-test-suite.json
+
+echo "== cargo test"
+cargo test --locked
+echo "== cargo clippy"
+cargo clippy --locked --all-targets -- -D warnings
+echo "== check-dist"
+bash scripts/check-dist.sh
+echo "== node tests"
+node --test --test-concurrency=1 js-shim/test/ tests/sandbox/ tests/act/ tests/update/ $( [ -d tests/dispatch ] && echo tests/dispatch/ )
