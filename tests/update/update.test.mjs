@@ -178,6 +178,22 @@ for (const flavor of Object.keys(FLAVORS)) {
       assert.equal((await commits(sb)).length, count, 'nothing was written');
     });
 
+    test('several edits go into one atomic commit (ChangeFiles)', async () => {
+      const start = (await commits(sb)).length;
+      const updates = JSON.stringify([
+        { file: 'apps/app1/values.yaml', yq_tpl: '.image.tag = "{{VERSION}}"' },
+        { file: 'apps/app2/values.yaml', yq_tpl: '.image.tag = "{{VERSION}}"' },
+      ]);
+      const r = await runUpdate(sb, { version: '6.0.0', file: undefined, yq_tpl: undefined, updates });
+      assert.equal(r.outputs.status, 'success', r.log);
+      const history = await commits(sb);
+      assert.equal(history.length, start + 1, 'one commit for both files');
+      assert.equal(history[0].sha, r.outputs.commit_sha);
+      assert.deepEqual(history[0].files.map((f) => f.filename ?? f.path ?? f).sort(), ['apps/app1/values.yaml', 'apps/app2/values.yaml']);
+      assert.match(history[0].message, /Updated apps\/app1\/values\.yaml with: .*\nUpdated apps\/app2\/values\.yaml with:/);
+      for (const f of ['apps/app1/values.yaml', 'apps/app2/values.yaml']) assert.match(await file(sb, f), /^  tag: "6\.0\.0"  # set by gitops$/m);
+    });
+
     test('20 concurrent updates of one file: no update lost, history linear', async () => {
       const start = (await commits(sb)).length;
       const versions = Array.from({ length: 20 }, (_, i) => `3.0.${i + 1}`).sort(() => Math.random() - 0.5);
