@@ -899,6 +899,24 @@ async function dispatch(ctx) {
       }
     }
   }
+  let concurrency = null;
+  if (flavor.runConcurrency && wf.doc.concurrency !== undefined && wf.doc.concurrency !== null) {
+    const raw = typeof wf.doc.concurrency === 'object' ? wf.doc.concurrency : { group: wf.doc.concurrency };
+    const exprCtx = {
+      inputs,
+      github: { event_name: 'workflow_dispatch', ref: ref.ref, ref_name: ref.name, sha: ref.sha, actor: auth.user.name, repository: `${repo.owner}/${repo.name}`, repository_owner: repo.owner, workflow: wf.name || wfFile.path, run_id: String(sb.runs.nextRunId), event: { inputs } },
+      vars: {},
+      env: {},
+    };
+    try {
+      const group = interpolate(String(raw.group ?? ''), exprCtx);
+      const c = raw['cancel-in-progress'];
+      const cancel = typeof c === 'boolean' ? c : typeof c === 'string' ? ['true', '1'].includes(interpolate(c, exprCtx).trim().toLowerCase()) : false;
+      if (group) concurrency = { group, cancel };
+    } catch (e) {
+      throw new ApiError(500, '', { hidden: `EvaluateRunConcurrencyFillModel: ${e.message}` });
+    }
+  }
   const fault = sb.takeRunFault(`RUN ${repo.owner}/${repo.name}/${workflowId}`);
   const run = sb.runs.create({
     repo,
@@ -916,6 +934,7 @@ async function dispatch(ctx) {
     actor: auth.user,
     title,
     fault,
+    concurrency,
   });
   sb.runs.schedule();
   if (forgejo) {
@@ -934,8 +953,9 @@ handlers.ActionsDispatchWorkflow = dispatch;
 handlers.DispatchWorkflow = dispatch;
 
 function giteaStatus(run) {
-  // convert.ToActionsStatus
+  // convert.ToActionsStatus: StatusWaiting -> "queued", StatusBlocked -> "waiting"
   if (run.status === 'completed') return { status: 'completed', conclusion: run.conclusion };
+  if (run.status === 'blocked') return { status: 'waiting', conclusion: '' };
   return { status: run.status, conclusion: '' };
 }
 
@@ -1005,7 +1025,7 @@ function workflowJobJson(sb, run, job) {
 
 // routers/api/v1/shared/action.go convertToInternal: the `status` filter of /actions/runs
 const RUN_STATUS_FILTER = {
-  pending: ['waiting'], waiting: ['waiting'], requested: ['waiting'], action_required: ['waiting'],
+  pending: ['blocked'], waiting: ['blocked'], requested: ['blocked'], action_required: ['blocked'],
   queued: ['queued'],
   in_progress: ['in_progress'],
   completed: ['success', 'failure', 'skipped', 'cancelled'],
@@ -1065,6 +1085,7 @@ handlers.listWorkflowRunJobs = async (ctx) => {
 // actions_model.Status as a string (tasks, Forgejo runs)
 function modelStatus(run) {
   if (run.status === 'queued') return 'waiting';
+  if (run.status === 'blocked') return 'blocked';
   if (run.status === 'in_progress') return 'running';
   return run.conclusion;
 }

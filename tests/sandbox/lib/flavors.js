@@ -83,6 +83,7 @@ const FLAVORS = {
     cancelPreviousOnDispatch: false,
     putRequiresSha: false, // from 1.26 a PUT without sha creates the file
     rejectsNonDispatchWorkflow: true, // 1.26: "workflow %q has no workflow_dispatch event trigger" -> 422
+    runConcurrency: true, // workflow-level `concurrency:` (group, cancel-in-progress) from 1.26
     runLinkUses: 'id', // web links use the run id from 1.26
     combinedStatus: 'combine-empty-pending', // no statuses -> state "pending"
   },

@@ -140,7 +140,8 @@ class RunManager {
       actor: info.actor,
       title: info.title,
       fault: info.fault || null,
-      status: 'queued', // queued | in_progress | completed (Gitea's vocabulary; converted per flavor)
+      status: 'queued', // queued | blocked | in_progress | completed (converted per flavor)
+      concurrency: info.concurrency || null, // {group, cancel} (Gitea 1.26)
       conclusion: null, // success | failure | cancelled
       created: t,
       updated: t,
@@ -160,7 +161,40 @@ class RunManager {
     };
     this.runs.push(run);
     this.appendLog(run, `[sandbox] run ${run.id} (#${run.index}) queued: ${run.workflowPath} at ${run.ref} (${run.sha})\n`);
+    if (run.concurrency) this.applyConcurrency(run);
     return run;
+  }
+
+  // Gitea 1.26 (services/actions/clear_tasks.go PrepareToStartRunWithConcurrency,
+  // models/actions/run.go CancelPreviousJobsByRunConcurrency): a new run of a concurrency group
+  // cancels the group's waiting and blocked runs (and its running ones with cancel-in-progress);
+  // without cancel-in-progress it is blocked while a run of the group is running.
+  applyConcurrency(run) {
+    const { group, cancel } = run.concurrency;
+    this.appendLog(run, `[sandbox] concurrency group ${JSON.stringify(group)}, cancel-in-progress: ${cancel}\n`);
+    const same = (r) => r !== run && r.repo === run.repo && r.concurrency && r.concurrency.group === group;
+    // decide first: cancelling below re-runs the scheduler
+    if (!cancel && this.runs.some((r) => same(r) && r.status === 'in_progress')) {
+      run.status = 'blocked';
+      this.appendLog(run, '[sandbox] blocked until the running run of its concurrency group completes\n');
+    }
+    for (const r of this.runs.filter(same)) {
+      if (r.status === 'queued' || r.status === 'blocked' || (cancel && r.status === 'in_progress')) {
+        this.cancel(r, `a newer run (${run.id}) of concurrency group ${JSON.stringify(group)}`);
+      }
+    }
+  }
+
+  unblock() {
+    for (const r of this.runs) {
+      if (r.status !== 'blocked') continue;
+      const { group } = r.concurrency;
+      const busy = this.runs.some((x) => x !== r && x.repo === r.repo && x.concurrency && x.concurrency.group === group && x.status === 'in_progress');
+      if (!busy) {
+        r.status = 'queued';
+        this.appendLog(r, '[sandbox] unblocked\n');
+      }
+    }
   }
 
   appendLog(run, text) {
@@ -170,6 +204,7 @@ class RunManager {
 
   schedule() {
     if (this.stopping) return;
+    this.unblock();
     let running = this.runs.filter((r) => r.status === 'in_progress').length;
     for (const run of this.runs) {
       if (running >= this.capacity) break;
@@ -333,7 +368,7 @@ class RunManager {
     if (run.status === 'completed') return false;
     this.appendLog(run, `[sandbox] cancelling: ${why}\n`);
     run.cancelRequested = true;
-    if (run.status === 'queued' || !run.proc) {
+    if (run.status === 'queued' || run.status === 'blocked' || !run.proc) {
       this.finish(run, 'cancelled');
       return true;
     }
