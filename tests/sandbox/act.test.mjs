@@ -27,7 +27,7 @@ jobs:
         run: |
           echo "SERVER=$GITHUB_SERVER_URL API=$GITHUB_API_URL GITEA=$GITEA_ACTIONS REPO=$GITHUB_REPOSITORY REF=$GITHUB_REF SHA=$GITHUB_SHA RUN=$GITHUB_RUN_ID"
           echo "CTX server_url=\${{ github.server_url }} repository=\${{ github.repository }} event=\${{ github.event_name }} input=\${{ github.event.inputs.value }}"
-          echo "TOKENS same=\${{ secrets.GITEA_TOKEN == secrets.GITHUB_TOKEN }} len=\${{ secrets.GITEA_TOKEN != '' }}"
+          echo "TOKENS same=\${{ secrets.GITEA_TOKEN == secrets.GITHUB_TOKEN }} len=\${{ secrets.GITEA_TOKEN != '' }} github.token=\${{ github.token == secrets.GITEA_TOKEN }} env=\${GITHUB_TOKEN:+set}"
       - name: wait
         run: sleep \${{ inputs.sleep }}
       - name: write through the contents API
@@ -87,7 +87,8 @@ describe('act runs a dispatched workflow', { skip: act.skip }, () => {
         const log = run.log;
         assert.ok(log.includes(`SERVER=${sb.url} API=${sb.url}/api/v1 GITEA=true REPO=niko/probe REF=refs/heads/main SHA=${run.sha} RUN=${run.id}`), log);
         assert.ok(log.includes(`CTX server_url=${sb.url} repository=niko/probe event=workflow_dispatch input=hello`), log);
-        assert.ok(log.includes('TOKENS same=true len=true'), log);
+        // github.token is the run token; GITHUB_TOKEN is not exported as an env var (as on Gitea)
+        assert.ok(log.includes('TOKENS same=true len=true github.token=true env=\n'), log);
         assert.ok(log.includes('wrote probe.txt'), log);
         const c = await api(sb, 'GET', '/repos/niko/probe/contents/probe.txt', { token: sb.tokenNames['niko-pat'] });
         assert.equal(unb64(c.body.content), 'hello\n');
