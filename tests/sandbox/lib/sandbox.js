@@ -13,7 +13,7 @@ const git = require('./git');
 const { loadSpec, templateToRegex } = require('./spec');
 const { getFlavor } = require('./flavors');
 const { handlers, REQUIRES, ApiError, workflowRunJson, forgejoRunJson } = require('./api');
-const { RunManager, nowIso } = require('./runs');
+const { RunManager, nowIso, killTree } = require('./runs');
 const { loadSeed, demoSeed, normalizeSeed } = require('./seed');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -62,6 +62,13 @@ class Sandbox {
     this.locks = new Map();
     this.sockets = new Set();
     this.runs = new RunManager(this);
+    // act runs in process groups of its own: if this process exits without stop(), take them along
+    this.onExit = () => {
+      for (const r of this.runs.runs) if (r.proc && r.proc.pid) killTree(r.proc.pid, 'SIGKILL');
+      git.closeReaders(this.dataDir);
+      if (this.createdDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
+    };
+    process.on('exit', this.onExit);
   }
 
   // ---- state ---------------------------------------------------------------------------
@@ -862,6 +869,7 @@ class Sandbox {
       });
     }
     git.closeReaders(this.dataDir);
+    process.removeListener('exit', this.onExit);
     if (this.createdDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
