@@ -19,6 +19,12 @@ const { loadSeed, demoSeed, normalizeSeed } = require('./seed');
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const MAX_BODY = 32 * 1024 * 1024;
 
+// one 'exit' listener for all sandboxes of this process
+const liveSandboxes = new Set();
+process.on('exit', () => {
+  for (const sb of liveSandboxes) sb.onExit();
+});
+
 function log(...a) {
   if (process.env.SANDBOX_QUIET) return;
   process.stderr.write(`[sandbox] ${a.join(' ')}\n`);
@@ -68,7 +74,7 @@ class Sandbox {
       git.closeReaders(this.dataDir);
       if (this.createdDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
     };
-    process.on('exit', this.onExit);
+    liveSandboxes.add(this);
   }
 
   // ---- state ---------------------------------------------------------------------------
@@ -869,7 +875,7 @@ class Sandbox {
       });
     }
     git.closeReaders(this.dataDir);
-    process.removeListener('exit', this.onExit);
+    liveSandboxes.delete(this);
     if (this.createdDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
