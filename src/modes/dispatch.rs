@@ -117,11 +117,12 @@ pub fn dispatch_id(base: &str, random_hex: &str) -> String {
     format!("{base}-{random_hex}")
 }
 
-/// The pause before poll `n` (0-based): fast at first, growing by half to `max_ms`, with
-/// ±20 % jitter (`random` uniform in `0..=1000`).
+/// The pause before poll `n` (0-based): fast at first, growing by half to `max_ms`, jittered
+/// down by up to 25 % (`random` uniform in `0..=1000`), so no pause exceeds `max_ms` and the
+/// end of a run is seen within `max_ms` plus one request.
 pub fn poll_delay_ms(n: u32, max_ms: u64, random: u64) -> u64 {
     let grown = (FIRST_POLL_MS as f64 * 1.5f64.powi(n.min(30) as i32)).min(max_ms as f64);
-    let jitter = 0.8 + 0.4 * (random.min(1000) as f64 / 1000.0);
+    let jitter = 0.75 + 0.2 * (random.min(1000) as f64 / 1000.0);
     (grown * jitter) as u64
 }
 
@@ -520,12 +521,12 @@ mod tests {
     }
 
     #[test]
-    fn poll_delays_grow_to_the_cap_with_jitter() {
-        assert_eq!(poll_delay_ms(0, 5_000, 500), 1_000);
-        assert_eq!(poll_delay_ms(1, 5_000, 500), 1_500);
-        assert_eq!(poll_delay_ms(10, 5_000, 500), 5_000);
-        assert_eq!(poll_delay_ms(10, 5_000, 0), 4_000);
-        assert_eq!(poll_delay_ms(10, 5_000, 1000), 6_000);
+    fn poll_delays_grow_to_the_cap_and_never_exceed_it() {
+        assert_eq!(poll_delay_ms(0, 5_000, 1000), 950);
+        assert_eq!(poll_delay_ms(1, 5_000, 1000), 1_425);
+        assert_eq!(poll_delay_ms(10, 5_000, 1000), 4_750);
+        assert_eq!(poll_delay_ms(10, 5_000, 0), 3_750);
+        assert!((0..=1000).all(|r| poll_delay_ms(30, 5_000, r) <= 5_000));
     }
 
     #[test]

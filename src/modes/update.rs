@@ -18,8 +18,9 @@ use super::{Failure, Outcome};
 pub const MAX_WRITE_ATTEMPTS: u32 = 8;
 /// The trailer that carries the dispatch id.
 pub const DISPATCH_TRAILER: &str = "Gitops-Dispatch-Id";
-/// How many pages of history are searched for an earlier commit of the same dispatch.
-const HISTORY_PAGES: u32 = 2;
+/// How many pages (of 50) of the file's history are searched for an earlier commit of the same
+/// dispatch: a re-run or a lost answer comes minutes later, not 50 updates of the file later.
+const HISTORY_PAGES: u32 = 1;
 
 /// How an update ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
