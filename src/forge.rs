@@ -306,6 +306,20 @@ impl Run {
     }
 }
 
+/// A job of a workflow run (`ActionTask`, Gitea 1.23+, Forgejo): the only view of runs that
+/// Gitea 1.24 and Forgejo 11 offer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Task {
+    /// The task id (grows with every new task).
+    pub id: u64,
+    /// The number of its run (Forgejo 11's dispatch answer names it).
+    pub run_number: u64,
+    /// The workflow file name.
+    pub workflow_id: String,
+    /// Where it is.
+    pub state: RunState,
+}
+
 /// Encodes bytes as standard base64, as the contents API takes them.
 pub fn encode_base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -515,6 +529,24 @@ impl<'h, H: Http + Clock> Forge<'h, H> {
         let value: serde_json::Value = self.get_json(&format!("/repos/{repo}/actions/runs?event=workflow_dispatch&limit={limit}")).await?;
         let runs = value.get("workflow_runs").and_then(|r| r.as_array()).cloned().unwrap_or_default();
         Ok(runs.iter().filter_map(Run::from_json).collect())
+    }
+
+    /// `GET /repos/{repo}/actions/tasks`: the newest 50 tasks.
+    pub async fn tasks(&self, repo: &str) -> Result<Vec<Task>, ApiError> {
+        let value: serde_json::Value = self.get_json(&format!("/repos/{repo}/actions/tasks?limit=50")).await?;
+        let tasks = value.get("workflow_runs").and_then(|r| r.as_array()).cloned().unwrap_or_default();
+        Ok(tasks
+            .iter()
+            .filter_map(|t| {
+                let run = Run::from_json(t)?;
+                Some(Task {
+                    id: run.id,
+                    run_number: t.get("run_number")?.as_u64()?,
+                    workflow_id: t.get("workflow_id").and_then(|w| w.as_str()).unwrap_or("").to_string(),
+                    state: run.state,
+                })
+            })
+            .collect())
     }
 
     /// `POST /repos/{repo}/statuses/{sha}`.

@@ -6,17 +6,17 @@
 use std::collections::BTreeMap;
 
 use crate::engine;
-use crate::forge::{ApiError, CommitInfo, CommitRef, Forge, Run, RunDetails, RunState, StatusOptions};
+use crate::forge::{backoff_ms, ApiError, CommitInfo, CommitRef, Forge, Run, RunDetails, RunState, StatusOptions, Task};
 use crate::host::{Clock, Http, Level, Log};
 use crate::settings::DispatchSettings;
 use crate::value::Value;
 use crate::yaml::document::Stream;
 
-use super::update::{downgrade, find_dispatch_commit, DISPATCH_TRAILER};
+use super::update::{downgrade, find_dispatch_commit, trailer, DISPATCH_TRAILER};
 use super::{Failure, Outcome};
 
 /// How often a run cancelled by a newer dispatch (Gitea 1.24/1.25) is dispatched again.
-pub const MAX_DISPATCHES: u32 = 3;
+pub const MAX_DISPATCHES: u32 = 6;
 /// How long a run is looked for in the run list before following the commit instead.
 const RUN_SEARCH_MS: f64 = 60_000.0;
 /// The first pause between polls.
@@ -269,19 +269,29 @@ async fn follow<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forg
     let deadline = host.now_ms() + settings.timeout_ms as f64;
     let mut last_run_url = String::new();
     for attempt in 1..=MAX_DISPATCHES {
+        // Without a run id, runs are told apart by the tasks that appear after the dispatch.
+        let known_tasks = if release.run_details() == RunDetails::None && !release.lists_runs() {
+            forge.tasks(repo).await.map(|tasks| tasks.iter().map(|t| t.id).collect()).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let dispatched_at = host.now_ms();
         let dispatched = match forge.dispatch(repo, &settings.workflow, &git_ref, &inputs, release.run_details()).await {
             Ok(d) => d,
             Err(e) => return Report::failed(Ending::DispatchRejected, "", access_error(settings, &e, "dispatch")),
         };
-        let mut run_id = dispatched.id;
         let mut run_url = dispatched.html_url.clone().or_else(|| {
             dispatched.run_number.map(|n| format!("{}/{repo}/actions/runs/{n}", settings.server.web_url))
         });
-        if run_id.is_none() && release.lists_runs() {
-            match find_run(settings, forge, host, id, dispatched_at + RUN_SEARCH_MS).await {
+        let mut tracking = match (dispatched.id, dispatched.run_number) {
+            (Some(run_id), _) if release.lists_runs() => Tracking::Run(run_id),
+            (_, Some(number)) => Tracking::Task(number),
+            _ => Tracking::Commit { known_tasks },
+        };
+        if matches!(tracking, Tracking::Commit { .. }) && release.lists_runs() {
+            match find_run(settings, forge, host, id, (dispatched_at + RUN_SEARCH_MS).min(deadline)).await {
                 Some(run) => {
-                    run_id = Some(run.id);
+                    tracking = Tracking::Run(run.id);
                     run_url = Some(run.html_url);
                 }
                 None => host.warning(&format!(
@@ -290,7 +300,7 @@ async fn follow<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forg
                     settings.workflow
                 )),
             }
-        } else if run_id.is_none() {
+        } else if matches!(tracking, Tracking::Commit { .. }) {
             host.info(&format!(
                 "Gitea {}.{} cannot tell which run a dispatch started; following the commit with {DISPATCH_TRAILER}: {id} instead",
                 release.major, release.minor
@@ -301,11 +311,8 @@ async fn follow<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forg
         host.info(&format!("GitOps run: {run_url}"));
         set_status(settings, status_forge, host, "pending", &run_url, &format!("{} dispatched to {repo}", settings.version)).await;
 
-        let pollable = run_id.filter(|_| release.lists_runs());
-        let conclusion = match wait(settings, forge, host, pollable, &git_ref, id, deadline).await {
-            Waited::Commit(commit) => {
-                return Report { ending: Ending::Success, commit: Some(commit), run_url, detail: format!("committed to {repo}") };
-            }
+        let conclusion = match wait(settings, forge, host, &tracking, &git_ref, id, dispatched_at, deadline).await {
+            Waited::Done(report) => return Report { run_url, ..report },
             Waited::Completed(conclusion) => conclusion,
             Waited::TimedOut => {
                 let waited = (settings.timeout_ms / 1000).max(1);
@@ -314,17 +321,27 @@ async fn follow<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forg
             Waited::Error(e) => return Report::failed(Ending::Failure, &run_url, e),
         };
         match conclusion.as_str() {
-            "success" => return judge_without_commit(settings, forge, host, &git_ref, id, run_url, dispatched_at).await,
-            "cancelled" if attempt < MAX_DISPATCHES => {
-                if let Ok(Some(commit)) = commit_with_trailer(settings, forge, &git_ref, id).await {
-                    return Report { ending: Ending::Success, commit: Some(commit), run_url, detail: format!("committed to {repo}") };
-                }
-                host.warning(&format!(
-                    "the GitOps run was cancelled before committing (Gitea 1.24/1.25 cancel a workflow's unfinished runs when it is dispatched again); \
-                     dispatching again with the same id ({attempt}/{MAX_DISPATCHES})"
-                ));
+            "success" => {
+                return match outcome_in_repo(settings, forge, host, &git_ref, id, dispatched_at).await {
+                    Ok(report) => Report { run_url, ..report },
+                    Err(why) => Report::failed(Ending::Failure, &run_url, why),
+                };
             }
-            "cancelled" => return Report::failed(Ending::Cancelled, &run_url, format!("the run was cancelled {MAX_DISPATCHES} times")),
+            // Cancelled by a newer dispatch (Gitea 1.24/1.25), or (Gitea 1.24) ended unseen.
+            "cancelled" | "ended" => {
+                if let Ok(report) = outcome_in_repo(settings, forge, host, &git_ref, id, dispatched_at).await {
+                    return Report { run_url, ..report };
+                }
+                if attempt == MAX_DISPATCHES {
+                    return Report::failed(Ending::Cancelled, &run_url, format!("the run ended without a commit {MAX_DISPATCHES} times"));
+                }
+                let pause = backoff_ms(attempt, 1_000, 8_000, host.random_below(1001));
+                host.warning(&format!(
+                    "the GitOps run ended ({conclusion}) before committing: Gitea 1.24/1.25 cancel a workflow's unfinished runs when it is \
+                     dispatched again; dispatching again with the same id in {pause} ms ({attempt}/{MAX_DISPATCHES})"
+                ));
+                host.sleep(pause).await;
+            }
             other => return Report::failed(Ending::RunFailed, &run_url, format!("the GitOps run ended with {other}: see its log")),
         }
     }
@@ -402,19 +419,45 @@ async fn find_run<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Fo
     None
 }
 
+/// How a dispatched run is followed.
+enum Tracking {
+    /// Its run can be read (Gitea 1.25+, Forgejo 12+).
+    Run(u64),
+    /// Only its tasks can be read, by run number (Forgejo 11).
+    Task(u64),
+    /// Nothing names it (Gitea 1.24): its commit is watched, and the tasks that appeared after
+    /// the dispatch (those not in `known_tasks`) tell when every such run has ended.
+    Commit {
+        /// Task ids that existed before the dispatch.
+        known_tasks: Vec<u64>,
+    },
+}
+
 enum Waited {
-    Commit(CommitRef),
+    /// The result shows in the repository (our commit).
+    Done(Report),
+    /// The run ended: `success`, `failure`, `cancelled`, … or `ended` (seen only through tasks).
     Completed(String),
     TimedOut,
     Error(String),
 }
 
-/// Polls the run (when it can be read) or the branch (when it cannot) until one ends.
-async fn wait<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forge<'_, H>, host: &H, run_id: Option<u64>, git_ref: &str, id: &str, deadline: f64) -> Waited {
+/// Polls until the run ends, its commit appears, or the deadline passes.
+#[allow(clippy::too_many_arguments)]
+async fn wait<H: Http + Clock + Log>(
+    settings: &DispatchSettings,
+    forge: &Forge<'_, H>,
+    host: &H,
+    tracking: &Tracking,
+    git_ref: &str,
+    id: &str,
+    dispatched_at: f64,
+    deadline: f64,
+) -> Waited {
     let mut n = 0;
     loop {
-        match run_id {
-            Some(run_id) => match forge.run(&settings.gitops_repo, run_id).await {
+        match tracking {
+            Tracking::Run(run_id) => match forge.run(&settings.gitops_repo, *run_id).await {
                 Ok(run) => {
                     if let RunState::Completed(conclusion) = run.state {
                         return Waited::Completed(conclusion);
@@ -423,11 +466,30 @@ async fn wait<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forge<
                 Err(e) if e.status() == Some(404) => return Waited::Error(format!("the run disappeared: {e}")),
                 Err(e) => host.log(Level::Debug, &format!("polling the run: {e}")),
             },
-            None => match commit_with_trailer(settings, forge, git_ref, id).await {
-                Ok(Some(commit)) => return Waited::Commit(commit),
-                Ok(None) => {}
-                Err(e) => host.log(Level::Debug, &format!("looking for the commit: {e}")),
+            Tracking::Task(number) => match forge.tasks(&settings.gitops_repo).await {
+                Ok(tasks) => {
+                    let ours: Vec<&Task> = tasks.iter().filter(|t| t.run_number == *number && t.workflow_id == settings.workflow).collect();
+                    if let Some(conclusion) = all_ended(&ours) {
+                        return Waited::Completed(conclusion);
+                    }
+                }
+                Err(e) => host.log(Level::Debug, &format!("polling the run's tasks: {e}")),
             },
+            Tracking::Commit { known_tasks } => {
+                match commit_in_history(settings, forge, host, git_ref, id, dispatched_at).await {
+                    Ok(Some(report)) => return Waited::Done(report),
+                    Ok(None) => {}
+                    Err(e) => host.log(Level::Debug, &format!("looking for the commit: {e}")),
+                }
+                if let Ok(tasks) = forge.tasks(&settings.gitops_repo).await {
+                    let new: Vec<&Task> = tasks.iter().filter(|t| t.workflow_id == settings.workflow && !known_tasks.contains(&t.id)).collect();
+                    // Other dispatchers' runs may be among them: only a failure of all is ours for sure.
+                    let all_failed = new.iter().all(|t| t.state == RunState::Completed("failure".into()));
+                    if all_ended(&new).is_some() {
+                        return Waited::Completed(if all_failed { "failure" } else { "ended" }.into());
+                    }
+                }
+            }
         }
         if host.now_ms() >= deadline {
             return Waited::TimedOut;
@@ -438,50 +500,86 @@ async fn wait<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forge<
     }
 }
 
-/// The commit carrying `Gitops-Dispatch-Id: id` on the branch, among the file's recent commits.
-async fn commit_with_trailer<H: Http + Clock>(settings: &DispatchSettings, forge: &Forge<'_, H>, git_ref: &str, id: &str) -> Result<Option<CommitRef>, ApiError> {
-    let commits = forge.commits(&settings.gitops_repo, Some(git_ref), Some(&settings.file), 1, 50).await?;
-    Ok(find_dispatch_commit(&commits, id).map(to_ref))
+/// When every task has ended: `success`, or the first other conclusion; `None` while any runs
+/// (or there are none yet).
+fn all_ended(tasks: &[&Task]) -> Option<String> {
+    if tasks.is_empty() {
+        return None;
+    }
+    let mut conclusion = "success".to_string();
+    for task in tasks {
+        match &task.state {
+            RunState::Completed(c) if c != "success" && c != "skipped" => conclusion = c.clone(),
+            RunState::Completed(_) => {}
+            _ => return None,
+        }
+    }
+    Some(conclusion)
 }
 
 fn to_ref(c: &CommitInfo) -> CommitRef {
     CommitRef { sha: c.sha.clone(), html_url: c.html_url.clone() }
 }
 
-/// After a successful run: its commit, a seed-format commit, or what the file says.
-async fn judge_without_commit<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forge<'_, H>, host: &H, git_ref: &str, id: &str, run_url: String, dispatched_at: f64) -> Report {
-    let repo = &settings.gitops_repo;
-    let commits = match forge.commits(repo, Some(git_ref), Some(&settings.file), 1, 50).await {
-        Ok(c) => c,
-        Err(e) => return Report::failed(Ending::Failure, &run_url, format!("the run succeeded, but its commit could not be looked up: {e}")),
-    };
+fn committed(settings: &DispatchSettings, commit: CommitRef, how: &str) -> Report {
+    Report { ending: Ending::Success, commit: Some(commit), run_url: String::new(), detail: format!("committed to {}{how}", settings.gitops_repo) }
+}
+
+/// Our commit in the file's recent history: by trailer, or by the seed's subject for GitOps
+/// repositories still on the seed's script (trailer-free commits since the dispatch only).
+async fn commit_in_history<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forge<'_, H>, host: &H, git_ref: &str, id: &str, dispatched_at: f64) -> Result<Option<Report>, ApiError> {
+    let commits = forge.commits(&settings.gitops_repo, Some(git_ref), Some(&settings.file), 1, 50).await?;
     if let Some(commit) = find_dispatch_commit(&commits, id) {
-        return Report { ending: Ending::Success, commit: Some(to_ref(commit)), run_url, detail: format!("committed to {repo}") };
+        return Ok(Some(committed(settings, to_ref(commit), "")));
     }
-    // GitOps repositories still on the seed's script commit without trailers.
     let subject = format!("gitops: update version to {}", settings.version);
-    let recent = |c: &&CommitInfo| c.created_ms().is_none_or(|t| t + 120_000.0 >= dispatched_at);
-    if let Some(commit) = commits.iter().filter(recent).find(|c| c.commit.message.lines().next().is_some_and(|s| s.ends_with(&subject))) {
+    let by_subject = commits.iter().find(|c| {
+        c.created_ms().is_none_or(|t| t + 120_000.0 >= dispatched_at)
+            && trailer(&c.commit.message, DISPATCH_TRAILER).is_none()
+            && c.commit.message.lines().next().is_some_and(|s| s.ends_with(&subject))
+    });
+    Ok(by_subject.map(|commit| {
         host.info(&format!("found the commit by its subject ({subject}): the GitOps repository's workflow writes no {DISPATCH_TRAILER} trailer"));
-        return Report { ending: Ending::Success, commit: Some(to_ref(commit)), run_url, detail: format!("committed to {repo} (matched by subject)") };
+        committed(settings, to_ref(commit), " (matched by subject)")
+    }))
+}
+
+/// After the run: its commit, or what the file says (`unchanged`, `superseded`); `Err` with
+/// the reason when the repository shows neither.
+async fn outcome_in_repo<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forge<'_, H>, host: &H, git_ref: &str, id: &str, dispatched_at: f64) -> Result<Report, String> {
+    match commit_in_history(settings, forge, host, git_ref, id, dispatched_at).await {
+        Ok(Some(report)) => return Ok(report),
+        Ok(None) => {}
+        Err(e) => return Err(format!("the run ended, but its commit could not be looked up: {e}")),
     }
-    let file = match forge.file(repo, &settings.file, Some(git_ref)).await {
+    let file = match forge.file(&settings.gitops_repo, &settings.file, Some(git_ref)).await {
         Ok(Some(f)) => f,
-        Ok(None) => return Report::failed(Ending::Failure, &run_url, format!("the run succeeded without a commit, and {} does not exist on {git_ref}", settings.file)),
-        Err(e) => return Report::failed(Ending::Failure, &run_url, format!("the run succeeded without a commit; reading {} failed: {e}", settings.file)),
+        Ok(None) => return Err(format!("the run ended without a commit, and {} does not exist on {git_ref}", settings.file)),
+        Err(e) => return Err(format!("the run ended without a commit; reading {} failed: {e}", settings.file)),
     };
-    let vars = [("VERSION", settings.version.as_str()), ("SOURCE_REPO", settings.source_repo.as_str()), ("SOURCE_COMMIT", settings.source_commit.as_str()), ("DISPATCH_ID", id), ("GIT_TAG_PREFIX", settings.tag_prefix.as_deref().unwrap_or(""))]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let last = commits.first().map(to_ref);
+    let vars = [
+        ("VERSION", settings.version.as_str()),
+        ("SOURCE_REPO", settings.source_repo.as_str()),
+        ("SOURCE_COMMIT", settings.source_commit.as_str()),
+        ("DISPATCH_ID", id),
+        ("GIT_TAG_PREFIX", settings.tag_prefix.as_deref().unwrap_or("")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let last = file.last_commit_sha.clone().map(|sha| CommitRef { sha, html_url: String::new() });
     match engine::edit(&file.bytes, &settings.expression, &vars, engine::is_json(&settings.file)) {
-        Ok(edited) if edited.changes.is_empty() => Report { ending: Ending::Unchanged, commit: last, run_url, detail: format!("{} already holds {}", settings.file, settings.version) },
+        Ok(edited) if edited.changes.is_empty() => Ok(Report {
+            ending: Ending::Unchanged,
+            commit: last,
+            run_url: String::new(),
+            detail: format!("{} already holds {}", settings.file, settings.version),
+        }),
         Ok(edited) => match downgrade(&edited.changes) {
-            Some(newer) => Report { ending: Ending::Superseded, commit: last, run_url, detail: format!("{newer} is newer than {}", settings.version) },
-            None => Report::failed(Ending::Failure, &run_url, format!("the run succeeded but made no commit, and {} does not hold {}", settings.file, settings.version)),
+            Some(newer) => Ok(Report { ending: Ending::Superseded, commit: last, run_url: String::new(), detail: format!("{newer} is newer than {}", settings.version) }),
+            None => Err(format!("the run ended without a commit, and {} does not hold {}", settings.file, settings.version)),
         },
-        Err(e) => Report::failed(Ending::Failure, &run_url, format!("the run succeeded without a commit; {} cannot be checked: {e}", settings.file)),
+        Err(e) => Err(format!("the run ended without a commit; {} cannot be checked: {e}", settings.file)),
     }
 }
 

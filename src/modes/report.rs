@@ -60,7 +60,7 @@ pub fn icon(status: &str) -> &'static str {
         "pending" | "queued" | "in_progress" => "⏳",
         "cancelled" => "🚫",
         "timed_out" | "timeout" => "⌛",
-        s if s.starts_with("fail") || s.contains("error") || s.contains("rejected") || s.contains("not_found") => "❌",
+        "failure" | "run_failed" | "dispatch_rejected" | "error" => "❌",
         _ => "❔",
     }
 }
@@ -159,5 +159,8 @@ mod tests {
         assert!(parse_line("a|1|success|").is_err());
         assert_eq!(icon("failure"), "❌");
         assert_eq!(icon("dispatch_rejected"), "❌");
+        assert_eq!(icon("run_failed"), "❌");
+        assert_eq!(icon("timed_out"), "⌛");
+        assert_eq!(icon("something_else"), "❔");
     }
 }

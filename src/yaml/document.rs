@@ -170,6 +170,18 @@ enum Open {
     Map { start: usize, flow: bool, anchor: usize, tag: Option<Box<NodeTag>>, entries: Vec<(Node, Node)>, key: Option<Node> },
 }
 
+impl Open {
+    fn anchor(&self) -> usize {
+        match self {
+            Open::Seq { anchor, .. } | Open::Map { anchor, .. } => *anchor,
+        }
+    }
+}
+
+/// How many more values than the source writes its aliases may expand to: past this, a
+/// document is refused as an alias bomb (go-yaml likewise refuses "excessive aliasing").
+pub const MAX_ALIAS_EXPANSION: u64 = 1_000_000;
+
 impl<'s> Stream<'s> {
     /// Parses every document of `src`.
     pub fn parse(src: &'s str) -> Result<Self, SyntaxError> {
@@ -180,6 +192,11 @@ impl<'s> Stream<'s> {
         let mut stack: Vec<Open> = Vec::new();
         let mut doc_start = 0;
         let mut root: Option<Node> = None;
+        // Values each anchored node stands for once aliases are expanded, open collections'
+        // running totals, and how many values aliases add in all.
+        let mut weights: HashMap<usize, u64> = HashMap::new();
+        let mut open_weights: Vec<u64> = Vec::new();
+        let mut expansion: u64 = 0;
         for event in Parser::new_from_str_with_options(src, options) {
             let (event, span) = event.map_err(|e| SyntaxError {
                 message: e.info(),
@@ -210,10 +227,19 @@ impl<'s> Stream<'s> {
                     })
                 }
                 Event::Alias(target) => {
+                    let refuse = |message: String| SyntaxError { message, line: span.start.line(), col: span.start.col() + 1 };
+                    if stack.iter().any(|open| open.anchor() == target) {
+                        return Err(refuse(format!("{} refers to the node it is in (a recursive alias)", &src[range.clone()])));
+                    }
+                    expansion = expansion.saturating_add(weights.get(&target).copied().unwrap_or(1));
+                    if expansion > MAX_ALIAS_EXPANSION {
+                        return Err(refuse(format!("aliases expand to more than {MAX_ALIAS_EXPANSION} values (an alias bomb?)")));
+                    }
                     aliased.insert(target);
                     Some(Node { kind: NodeKind::Alias { target }, span: range, anchor: 0, tag: None })
                 }
                 Event::SequenceStart(style, anchor, tag) => {
+                    open_weights.push(1);
                     stack.push(Open::Seq {
                         start: range.start,
                         flow: style == StructureStyle::Flow,
@@ -224,6 +250,7 @@ impl<'s> Stream<'s> {
                     None
                 }
                 Event::MappingStart(style, anchor, tag) => {
+                    open_weights.push(1);
                     stack.push(Open::Map {
                         start: range.start,
                         flow: style == StructureStyle::Flow,
@@ -246,7 +273,16 @@ impl<'s> Stream<'s> {
                 _ => None,
             };
             if let Some(node) = complete {
+                let weight = match &node.kind {
+                    NodeKind::Alias { target } => weights.get(target).copied().unwrap_or(1),
+                    NodeKind::Scalar { .. } => 1,
+                    NodeKind::Seq { .. } | NodeKind::Map { .. } => open_weights.pop().unwrap_or(1),
+                };
+                if let Some(parent) = open_weights.last_mut() {
+                    *parent = parent.saturating_add(weight);
+                }
                 if node.anchor != 0 {
+                    weights.insert(node.anchor, weight);
                     anchors.insert(node.anchor, node.clone());
                 }
                 match stack.last_mut() {
@@ -443,6 +479,19 @@ mod tests {
         assert_eq!(map.get("a"), Some(&Value::String("12".into())));
         assert_eq!(map.get("b"), Some(&Value::Number("7".into())));
         assert_eq!(map.get("c"), Some(&Value::String("x".into())));
+    }
+
+    #[test]
+    fn recursive_aliases_and_alias_bombs_are_refused() {
+        let err = Stream::parse("a: &x\n  b: *x\n").unwrap_err();
+        assert!(err.message.contains("recursive alias"), "{err}");
+        let mut bomb = String::from("l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n");
+        for i in 1..7 {
+            bomb.push_str(&format!("l{i}: &l{i} [{}]\n", vec![format!("*l{}", i - 1); 10].join(", ")));
+        }
+        let err = Stream::parse(&bomb).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{err}");
+        assert!(Stream::parse("a: &a {x: 1}\nb: *a\nc: *a\n").is_ok());
     }
 
     #[test]

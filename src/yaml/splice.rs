@@ -157,7 +157,10 @@ impl Writer<'_> {
         let content = text.trim_end_matches('\n');
         let trailing = text.len() - content.len();
         let folds = style == Style::Folded && content.contains('\n');
-        if content.is_empty() || folds || content.contains(['\r']) || content.starts_with([' ', '\t']) {
+        // What a block scalar cannot hold as written: line breaks of other kinds (\r, NEL, LS,
+        // PS), a BOM, control characters, leading indentation, or more than one final break.
+        let unwritable = content.chars().any(|c| (c.is_control() && c != '\t' && c != '\n') || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}'));
+        if content.is_empty() || folds || unwritable || trailing > 1 || content.starts_with([' ', '\t']) {
             let quoted = double_quoted(text, false);
             return Ok(Self::patch(header_at..body_end, format!("{quoted}{}", self.layout.eol)));
         }
@@ -170,11 +173,7 @@ impl Writer<'_> {
             }
             body.push_str(self.layout.eol);
         }
-        let chomp = match trailing {
-            0 => "-",
-            1 => "",
-            _ => "+",
-        };
+        let chomp = if trailing == 0 { "-" } else { "" };
         let indicator_pos = header.find(['-', '+']);
         let current = indicator_pos.map_or("", |i| &header[i..=i]);
         let mut patches = Self::patch(body_start..body_end, body);
