@@ -17,6 +17,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { REPO_ROOT, api, ensureAct, startSandbox, violations } from '../../tests/sandbox/helpers.mjs';
+import { parseOutputs } from '../../tests/runner-files.mjs';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -41,19 +42,6 @@ function sleepingWorkflow(seconds) {
   const step = `    steps:\n      - name: Stand-in for the deployment's own work (bench)\n        run: sleep ${seconds}\n`;
   if (!text.includes('    steps:\n')) throw new Error('the example workflow has no `    steps:` line to extend');
   return text.replace('    steps:\n', step);
-}
-
-function parseOutputs(text) {
-  const outputs = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<]+)<<(.+)$/.exec(lines[i]);
-    if (!m) continue;
-    const value = [];
-    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i]);
-    outputs[m[1]] = value.join('\n');
-  }
-  return outputs;
 }
 
 async function main() {

@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { REPO_ROOT, FLAVORS, api, ensureAct, startSandbox, violations, waitRun } from '../sandbox/helpers.mjs';
+import { parseOutputs } from '../runner-files.mjs';
 
 const YAML = createRequire(path.join(REPO_ROOT, 'tests', 'sandbox', 'package.json'))('yaml');
 const DIST = path.join(REPO_ROOT, 'dist', 'index.js');
@@ -164,20 +165,6 @@ function actionDir(top) {
 }
 
 // ---- running dist/index.js as a runner would -------------------------------------------------
-
-/** Parses a $GITHUB_OUTPUT file (`name<<DELIM` heredocs). */
-function parseOutputs(text) {
-  const outputs = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<]+)<<(.+)$/.exec(lines[i]);
-    if (!m) continue;
-    const value = [];
-    for (i++; lines[i] !== m[2]; i++) value.push(lines[i]);
-    outputs[m[1]] = value.join('\n');
-  }
-  return outputs;
-}
 
 let runCounter = 100;
 /**

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { REPO_ROOT, FLAVORS, api, ensureAct, startSandbox, violations, waitRun } from '../sandbox/helpers.mjs';
+import { parseOutputs } from '../runner-files.mjs';
 
 const DIST = path.join(REPO_ROOT, 'dist', 'index.js');
 const CHART = '# chart\napiVersion: v2\nname: app\nversion: 0.1.0 # bumped by CI\nappVersion: "0.1.0"\n';
@@ -34,20 +35,6 @@ function seed() {
       { name: 'niko/app', default_branch: 'main', files: { 'README.md': '# app\n' } },
     ],
   };
-}
-
-/** Parses a $GITHUB_OUTPUT file (`name<<DELIM` heredocs). */
-function parseOutputs(text) {
-  const outputs = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<]+)<<(.+)$/.exec(lines[i]);
-    if (!m) continue;
-    const value = [];
-    for (i++; lines[i] !== m[2]; i++) value.push(lines[i]);
-    outputs[m[1]] = value.join('\n');
-  }
-  return outputs;
 }
 
 let runCounter = 0;
