@@ -149,6 +149,17 @@ pub struct CommitRef {
     pub html_url: String,
 }
 
+impl CommitRef {
+    /// The commit's web page: the server's `html_url`, or `{web}/{repo}/commit/{sha}`.
+    pub fn page(&self, web_url: &str, repo: &str) -> String {
+        if self.html_url.is_empty() {
+            format!("{web_url}/{repo}/commit/{}", self.sha)
+        } else {
+            self.html_url.clone()
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct WriteResponse {
     commit: CommitRef,

@@ -247,9 +247,9 @@ fn apply_settings(inputs: &Inputs<'_>, request: &Request) -> Result<ApplySetting
 
 /// The server from the `server_url` input (a trailing `/api/v1` is accepted) or the runner's
 /// `GITHUB_API_URL`/`GITHUB_SERVER_URL` (and Gitea's `GITEA_*` aliases).
-fn server(inputs: &Inputs<'_>, env: &BTreeMap<String, String>, input: &str) -> Result<Server, SettingsError> {
+fn server(given: Option<&str>, env: &BTreeMap<String, String>, input: &str) -> Result<Server, SettingsError> {
     let from_env = |names: &[&str]| names.iter().find_map(|n| env.get(*n).filter(|v| !v.is_empty()).cloned());
-    let web = match inputs.get(input) {
+    let web = match given {
         Some(url) => url.trim().to_string(),
         None => match from_env(&["GITHUB_API_URL", "GITEA_API_URL"]) {
             Some(api) => api,
@@ -311,9 +311,25 @@ fn edits(inputs: &Inputs<'_>) -> Result<Vec<FileEdit>, SettingsError> {
     Ok(edits)
 }
 
+/// The only values an update's expression sees (it comes from another repository, so never the
+/// runner's environment): `VERSION`, `SOURCE_REPO`, `SOURCE_COMMIT`, `DISPATCH_ID`,
+/// `GIT_TAG_PREFIX`, empty where unset.
+pub fn named_values(version: &str, source_repo: Option<&str>, source_commit: Option<&str>, dispatch_id: Option<&str>, tag_prefix: Option<&str>) -> Vars {
+    [
+        ("VERSION", Some(version)),
+        ("SOURCE_REPO", source_repo),
+        ("SOURCE_COMMIT", source_commit),
+        ("DISPATCH_ID", dispatch_id),
+        ("GIT_TAG_PREFIX", tag_prefix),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.unwrap_or_default().to_string()))
+    .collect()
+}
+
 fn update_settings(inputs: &Inputs<'_>, request: &Request) -> Result<UpdateSettings, SettingsError> {
     let env = &request.env;
-    let server = server(inputs, env, "server_url")?;
+    let server = server(inputs.get("server_url"), env, "server_url")?;
     let repo = match inputs.get("repo") {
         Some(repo) => repo_name("repo", repo)?,
         None => repo_name("repo", env.get("GITHUB_REPOSITORY").or_else(|| env.get("GITEA_REPOSITORY")).map_or("", String::as_str))
@@ -339,14 +355,7 @@ fn update_settings(inputs: &Inputs<'_>, request: &Request) -> Result<UpdateSetti
     }
     let dispatch_id = one_line("dispatch_id", inputs.get("dispatch_id"))?;
     let tag_prefix = one_line("git_tag_prefix", inputs.get("git_tag_prefix"))?;
-    let named = [
-        ("VERSION", Some(version.clone())),
-        ("SOURCE_REPO", source_repo.clone()),
-        ("SOURCE_COMMIT", source_commit.clone()),
-        ("DISPATCH_ID", dispatch_id.clone()),
-        ("GIT_TAG_PREFIX", tag_prefix.clone()),
-    ];
-    let vars = named.into_iter().map(|(k, v)| (k.to_string(), v.unwrap_or_default())).collect();
+    let vars = named_values(&version, source_repo.as_deref(), source_commit.as_deref(), dispatch_id.as_deref(), tag_prefix.as_deref());
     Ok(UpdateSettings {
         server,
         repo,
@@ -419,12 +428,8 @@ fn dispatch_settings(inputs: &Inputs<'_>, request: &Request) -> Result<DispatchS
     let env = &request.env;
     let config = env_json(inputs)?;
     let server = match (inputs.get("server_url"), config.get("GITEA_API_URL").filter(|u| !u.is_empty())) {
-        (None, Some(url)) => {
-            let mut with_url = BTreeMap::new();
-            with_url.insert("server_url".to_string(), url.as_str());
-            server(&Inputs { values: with_url }, env, "server_url").map_err(|e| bad("env_json", format!("GITEA_API_URL {}", e.message)))?
-        }
-        _ => server(inputs, env, "server_url")?,
+        (None, Some(url)) => server(Some(url), env, "env_json").map_err(|e| bad("env_json", format!("GITEA_API_URL {}", e.message)))?,
+        (given, _) => server(given, env, "server_url")?,
     };
     let gitops_repo = repo_name("GITOPS_REPO", inputs.get("gitops_repo").ok_or_else(|| bad("GITOPS_REPO", "is required: the GitOps repository, owner/name"))?)?;
     let file = inputs.first(&["gitops_file", "file"]).map(|(_, f)| f.trim().to_string()).ok_or_else(|| bad("GITOPS_FILE", "is required: the file the GitOps workflow edits"))?;

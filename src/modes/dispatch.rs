@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::engine;
 use crate::forge::{backoff_ms, ApiError, CommitInfo, CommitRef, Forge, Run, RunDetails, RunState, StatusOptions, Task};
 use crate::host::{Clock, Http, Level, Log};
-use crate::settings::DispatchSettings;
+use crate::settings::{named_values, DispatchSettings};
 use crate::value::Value;
 use crate::yaml::document::Stream;
 
@@ -184,7 +184,7 @@ pub async fn run<H: Http + Clock + Log>(settings: &DispatchSettings, host: &H) -
     let (state, target, description) = match (report.ending, &report.commit) {
         (Ending::Success | Ending::Unchanged | Ending::Superseded, commit) => (
             "success",
-            commit.as_ref().map_or(report.run_url.clone(), |c| commit_page(web, &settings.gitops_repo, c)),
+            commit.as_ref().map_or(report.run_url.clone(), |c| c.page(web, &settings.gitops_repo)),
             format!("{} {}: {}", settings.version, report.ending.as_str(), report.detail),
         ),
         (ending, _) => ("failure", report.run_url.clone(), format!("{}: {}", ending.as_str(), report.detail)),
@@ -195,7 +195,8 @@ pub async fn run<H: Http + Clock + Log>(settings: &DispatchSettings, host: &H) -
     host.log(Level::Debug, &format!("{} API calls to {}, {} for statuses", forge.calls(), settings.gitops_repo, status_forge.calls()));
 
     let sha = report.commit.as_ref().map_or("", |c| c.sha.as_str()).to_string();
-    let commit_url = report.commit.as_ref().map_or(String::new(), |c| commit_page(web, &settings.gitops_repo, c));
+    let short: String = sha.chars().take(7).collect();
+    let commit_url = report.commit.as_ref().map_or(String::new(), |c| c.page(web, &settings.gitops_repo));
     let component = super::update::component_name(&settings.source_repo, settings.tag_prefix.as_deref());
     let summary_line = format!("{component}|{}|{}|{sha}|{}", settings.version, report.ending.as_str(), settings.gitops_repo);
     let ok = matches!(report.ending, Ending::Success | Ending::Unchanged | Ending::Superseded) && !failed_by_choice;
@@ -213,7 +214,6 @@ pub async fn run<H: Http + Clock + Log>(settings: &DispatchSettings, host: &H) -
         ("dispatch_id", id),
     ];
     outcome.outputs = outputs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    let short = &summary_line.split('|').nth(3).unwrap_or_default().chars().take(7).collect::<String>();
     let commit_cell = if commit_url.is_empty() { "—".to_string() } else { format!("[`{short}`]({commit_url})") };
     let run_cell = if report.run_url.is_empty() { "—".to_string() } else { format!("[run]({})", report.run_url) };
     outcome.summary = format!(
@@ -223,14 +223,6 @@ pub async fn run<H: Http + Clock + Log>(settings: &DispatchSettings, host: &H) -
         report.detail.replace('|', "\\|"),
     );
     outcome
-}
-
-fn commit_page(web: &str, repo: &str, commit: &CommitRef) -> String {
-    if commit.html_url.is_empty() {
-        format!("{web}/{repo}/commit/{}", commit.sha)
-    } else {
-        commit.html_url.clone()
-    }
 }
 
 async fn set_status<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forge<'_, H>, host: &H, state: &str, target: &str, description: &str) {
@@ -557,16 +549,7 @@ async fn outcome_in_repo<H: Http + Clock + Log>(settings: &DispatchSettings, for
         Ok(None) => return Err(format!("the run ended without a commit, and {} does not exist on {git_ref}", settings.file)),
         Err(e) => return Err(format!("the run ended without a commit; reading {} failed: {e}", settings.file)),
     };
-    let vars = [
-        ("VERSION", settings.version.as_str()),
-        ("SOURCE_REPO", settings.source_repo.as_str()),
-        ("SOURCE_COMMIT", settings.source_commit.as_str()),
-        ("DISPATCH_ID", id),
-        ("GIT_TAG_PREFIX", settings.tag_prefix.as_deref().unwrap_or("")),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    let vars = named_values(&settings.version, Some(&settings.source_repo), Some(&settings.source_commit), Some(id), settings.tag_prefix.as_deref());
     let last = file.last_commit_sha.clone().map(|sha| CommitRef { sha, html_url: String::new() });
     match engine::edit(&file.bytes, &settings.expression, &vars, engine::is_json(&settings.file)) {
         Ok(edited) if edited.changes.is_empty() => Ok(Report {

@@ -132,7 +132,7 @@ pub async fn run<H: Http + Clock + Log>(settings: &UpdateSettings, host: &H) -> 
         ),
     };
     let sha = report.commit.as_ref().map_or("", |c| c.sha.as_str());
-    let url = report.commit.as_ref().map_or(String::new(), |c| commit_url(settings, c));
+    let url = report.commit.as_ref().map_or(String::new(), |c| c.page(&settings.server.web_url, &settings.repo));
     let mut outcome = Outcome { ok: failure.is_none(), error: failure, ..Outcome::default() };
     let outputs = [
         ("status", report.status.as_str().to_string()),
@@ -153,14 +153,6 @@ pub fn component_name(repo: &str, prefix: Option<&str>) -> String {
     match prefix.map(|p| p.trim_matches('/')).filter(|p| !p.is_empty()) {
         Some(prefix) => format!("{name}-{}", prefix.replace('/', "-")),
         None => name.to_string(),
-    }
-}
-
-fn commit_url(settings: &UpdateSettings, commit: &CommitRef) -> String {
-    if commit.html_url.is_empty() {
-        format!("{}/{}/commit/{}", settings.server.web_url, settings.repo, commit.sha)
-    } else {
-        commit.html_url.clone()
     }
 }
 
@@ -337,7 +329,7 @@ async fn set_status<H: Http + Clock + Log>(settings: &UpdateSettings, forge: &Fo
     let (target_url, description) = match (&settings.source_repo, &settings.source_commit) {
         (Some(repo), Some(sha)) => (format!("{web}/{repo}/commit/{sha}"), format!("{repo}@{}", &sha[..sha.len().min(7)])),
         (Some(repo), None) => (format!("{web}/{repo}"), repo.clone()),
-        _ => (commit_url(settings, commit), format!("version {}", settings.version)),
+        _ => (commit.page(web, &settings.repo), format!("version {}", settings.version)),
     };
     let status = StatusOptions { state: "success".into(), target_url, description, context: "gitops/update".into() };
     if let Err(e) = forge.create_status(&settings.repo, &commit.sha, &status).await {
