@@ -82,6 +82,11 @@ impl Map {
         self.entries.is_empty()
     }
 
+    /// The entry at `index` in order, if there is one.
+    pub fn get_index(&self, index: usize) -> Option<(&String, &Value)> {
+        self.entries.get_index(index)
+    }
+
     /// The entries in order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
         self.entries.iter()
@@ -192,12 +197,52 @@ impl fmt::Display for Value {
 /// Resolves the text of a plain (unquoted, untagged) scalar to a value with the YAML 1.2 core
 /// schema, as yq (go-yaml v3) reads it.
 pub fn resolve_plain(text: &str) -> Value {
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
-        "true" | "True" | "TRUE" => Value::Bool(true),
-        "false" | "False" | "FALSE" => Value::Bool(false),
-        _ if is_number(text) => Value::Number(text.to_string()),
-        _ => Value::String(text.to_string()),
+    ScalarType::of_plain(text).value(text)
+}
+
+/// The type a scalar's text stands for, without building the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScalarType {
+    /// [`Value::Null`].
+    Null,
+    /// [`Value::Bool`].
+    Bool(bool),
+    /// [`Value::Number`] with the text.
+    Number,
+    /// [`Value::String`] with the text.
+    String,
+}
+
+impl ScalarType {
+    /// The type of a plain (unquoted, untagged) scalar's text (YAML 1.2 core schema).
+    pub fn of_plain(text: &str) -> Self {
+        match text {
+            "" | "~" | "null" | "Null" | "NULL" => ScalarType::Null,
+            "true" | "True" | "TRUE" => ScalarType::Bool(true),
+            "false" | "False" | "FALSE" => ScalarType::Bool(false),
+            _ if is_number(text) => ScalarType::Number,
+            _ => ScalarType::String,
+        }
+    }
+
+    /// The value of `text` read as this type.
+    pub fn value(self, text: &str) -> Value {
+        match self {
+            ScalarType::Null => Value::Null,
+            ScalarType::Bool(b) => Value::Bool(b),
+            ScalarType::Number => Value::Number(text.to_string()),
+            ScalarType::String => Value::String(text.to_string()),
+        }
+    }
+
+    /// Whether `text` read as this type is `value`, without building it.
+    pub fn is(self, text: &str, value: &Value) -> bool {
+        match (self, value) {
+            (ScalarType::Null, Value::Null) => true,
+            (ScalarType::Bool(a), Value::Bool(b)) => a == *b,
+            (ScalarType::Number, Value::Number(t)) | (ScalarType::String, Value::String(t)) => t == text,
+            _ => false,
+        }
     }
 }
 

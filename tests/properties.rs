@@ -873,7 +873,7 @@ fn alias_bomb_is_expanded_instead_of_refused() {
 fn assignments_copying_the_document_grow_it_exponentially() {
     let size = |expression: &str, doc: &Value| -> Option<usize> {
         let expr = parse(expression).unwrap();
-        let results = gitops_action::expr::evaluate(&expr, doc, &Vars::new()).ok()?;
+        let results = gitops_action::expr::evaluate(&expr, doc.clone(), &Vars::new()).ok()?;
         Some(results.iter().map(|v| v.to_string().len()).sum())
     };
     let chain = (0..18).map(|i| format!(".k{i}")).collect::<Vec<_>>().join(" = ");

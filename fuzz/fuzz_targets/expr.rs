@@ -68,7 +68,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     match parse(src) {
-        Ok(expr) => match evaluate(&expr, doc(), vars()) {
+        Ok(expr) => match evaluate(&expr, doc().clone(), vars()) {
             Ok(results) => {
                 for value in &results {
                     let _ = value.to_string();

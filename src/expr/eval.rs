@@ -72,14 +72,14 @@ impl Out {
 pub(crate) fn evaluate(
     root: &Node,
     src: &str,
-    input: &Value,
+    input: Value,
     vars: &Vars,
 ) -> Result<Vec<Value>, ExprError> {
     check_names(root, src, vars)?;
     let mut cx = Cx {
         src,
         vars,
-        docs: vec![input.clone()],
+        docs: vec![input],
         regexes: HashMap::new(),
     };
     let start = Place {
@@ -87,7 +87,11 @@ pub(crate) fn evaluate(
         path: Vec::new(),
     };
     let out = cx.eval(root, &start)?;
-    Ok(out.places.iter().map(|p| cx.get(p).clone()).collect())
+    match out.places.as_slice() {
+        // The usual update: one output, the whole (updated) document, moved out.
+        [only] if only.path.is_empty() => Ok(vec![std::mem::replace(&mut cx.docs[only.doc], Value::Null)]),
+        places => Ok(places.iter().map(|p| cx.get(p).clone()).collect()),
+    }
 }
 
 /// Checks every `{{NAME}}`, `strenv(NAME)` and `env(NAME)` before evaluating, so a misspelt

@@ -15,7 +15,7 @@
 //! image.insert("tag".into(), Value::String("1.0.0".into()));
 //! let mut doc = Map::new();
 //! doc.insert("image".into(), Value::Map(image));
-//! let out = evaluate(&expr, &Value::Map(doc), &vars).unwrap();
+//! let out = evaluate(&expr, Value::Map(doc), &vars).unwrap();
 //! assert_eq!(out.len(), 1);
 //! assert_eq!(out[0].to_string(), "{image: {tag: 1.2.3}}");
 //! ```
@@ -127,7 +127,8 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
 
 /// Evaluates `expr` against one document, returning every output (yq semantics: `.a = 1`
 /// outputs the whole updated document, `select(false)` outputs nothing, `.a, .b` outputs two).
-/// Only `vars` is visible to `strenv`, `env` and `{{NAME}}`.
-pub fn evaluate(expr: &Expr, input: &Value, vars: &Vars) -> Result<Vec<Value>, ExprError> {
+/// Only `vars` is visible to `strenv`, `env` and `{{NAME}}`. The document is taken by value:
+/// an update changes it in place, with no copy.
+pub fn evaluate(expr: &Expr, input: Value, vars: &Vars) -> Result<Vec<Value>, ExprError> {
     eval::evaluate(&expr.root, &expr.src, input, vars)
 }

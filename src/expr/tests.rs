@@ -116,7 +116,7 @@ fn vars() -> Vars {
 
 fn run_with(src: &str, doc: &str, vars: &Vars) -> Result<Vec<String>, ExprError> {
     let expr = parse(src)?;
-    Ok(evaluate(&expr, &json(doc), vars)?
+    Ok(evaluate(&expr, json(doc), vars)?
         .iter()
         .map(show)
         .collect())
@@ -581,7 +581,7 @@ fn indexing_a_scalar_is_an_error() {
     assert_eq!(span, 6..10);
     let src = ".image.tag = \"x\"";
     let err = parse(src)
-        .and_then(|e| evaluate(&e, &json(r#"{"image":"nginx"}"#), &vars()))
+        .and_then(|e| evaluate(&e, json(r#"{"image":"nginx"}"#), &vars()))
         .unwrap_err();
     assert_eq!(
         err.render(src),
@@ -736,7 +736,7 @@ fn exercise(src: &str) {
     match parse(src) {
         Ok(expr) => {
             for doc in docs {
-                if let Err(e) = evaluate(&expr, &json(doc), &vars()) {
+                if let Err(e) = evaluate(&expr, json(doc), &vars()) {
                     e.render(src);
                 }
             }
@@ -798,10 +798,10 @@ fn the_deepest_accepted_expression_fits_a_small_stack() {
         .spawn(move || {
             for depth in [99, 100, 1000] {
                 let nested = format!("{}.a{}", "(".repeat(depth), ")".repeat(depth));
-                let _ = parse(&nested).map(|e| evaluate(&e, &json("{}"), &vars()));
+                let _ = parse(&nested).map(|e| evaluate(&e, json("{}"), &vars()));
             }
             let expr = parse(&src).unwrap();
-            evaluate(&expr, &json(r#"{"a":[{"a":1}]}"#), &vars())
+            evaluate(&expr, json(r#"{"a":[{"a":1}]}"#), &vars())
                 .unwrap_err()
                 .message
         });

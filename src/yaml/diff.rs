@@ -5,7 +5,7 @@
 //! Only when the shape changes (a scalar becomes a mapping, keys are reordered) is a whole node
 //! replaced.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::value::Value;
 
@@ -20,7 +20,7 @@ pub enum Slot<'n> {
     /// The value of a mapping entry whose key is `key`.
     MapValue {
         /// The entry's key node.
-        key: &'n Node,
+        key: &'n Node<'n>,
     },
     /// An item of a sequence.
     SeqItem,
@@ -32,7 +32,7 @@ pub enum Edit<'n> {
     /// A scalar (or alias) gets a new scalar value.
     SetScalar {
         /// The node replaced.
-        node: &'n Node,
+        node: &'n Node<'n>,
         /// Its new value (never a collection).
         value: Value,
         /// Block or flow surroundings.
@@ -41,7 +41,7 @@ pub enum Edit<'n> {
     /// A node is replaced by a value of another shape.
     ReplaceNode {
         /// The node replaced.
-        node: &'n Node,
+        node: &'n Node<'n>,
         /// Where it sits.
         slot: Slot<'n>,
         /// Its new value.
@@ -52,7 +52,7 @@ pub enum Edit<'n> {
     /// A key is added at the end of a mapping.
     InsertKey {
         /// The mapping node.
-        map: &'n Node,
+        map: &'n Node<'n>,
         /// The new key.
         key: String,
         /// Its value.
@@ -61,21 +61,21 @@ pub enum Edit<'n> {
     /// An entry is removed from a mapping.
     DeleteKey {
         /// The mapping node.
-        map: &'n Node,
+        map: &'n Node<'n>,
         /// The entry's index.
         index: usize,
     },
     /// Items are added at the end of a sequence.
     AppendItems {
         /// The sequence node.
-        seq: &'n Node,
+        seq: &'n Node<'n>,
         /// The new items.
         values: Vec<Value>,
     },
     /// An item is removed from a sequence.
     DeleteItem {
         /// The sequence node.
-        seq: &'n Node,
+        seq: &'n Node<'n>,
         /// The item's index.
         index: usize,
     },
@@ -83,7 +83,7 @@ pub enum Edit<'n> {
 
 impl<'n> Edit<'n> {
     /// The node the edit changes (the collection, for insertions and deletions).
-    pub fn node(&self) -> &'n Node {
+    pub fn node(&self) -> &'n Node<'n> {
         match self {
             Edit::SetScalar { node, .. } | Edit::ReplaceNode { node, .. } => node,
             Edit::InsertKey { map, .. } | Edit::DeleteKey { map, .. } => map,
@@ -107,28 +107,26 @@ pub struct Located<'n> {
     pub offset: usize,
 }
 
-/// The edits that turn `node` (whose value is `old`, as [`Stream::value_of`] gives it) into
-/// `new`.
-pub fn diff<'n>(stream: &'n Stream<'_>, node: &'n Node, old: &Value, new: &Value) -> Vec<Located<'n>> {
+/// The edits that turn `node` into `new`.
+pub fn diff<'n>(stream: &'n Stream<'_>, node: &'n Node<'n>, new: &Value) -> Vec<Located<'n>> {
     let mut out = Vec::new();
-    walk(stream, node, Slot::Root, Context::Block, old, new, String::new(), &mut out);
+    if !stream.holds(node, new) {
+        walk(stream, node, Slot::Root, Context::Block, new, String::new(), &mut out);
+    }
     out
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The edits for a node that does not hold `new` (the caller checked). Children are compared
+/// once each, so an edit deep in a large document costs one pass over it.
 fn walk<'n>(
     stream: &'n Stream<'_>,
-    node: &'n Node,
+    node: &'n Node<'n>,
     slot: Slot<'n>,
     context: Context,
-    old: &Value,
     new: &Value,
     path: String,
     out: &mut Vec<Located<'n>>,
 ) {
-    if old == new {
-        return;
-    }
     let report = |path: String, edit: Edit<'n>, old: Option<Value>, new: Option<Value>, offset| Located {
         edit,
         path: if path.is_empty() { ".".to_string() } else { path },
@@ -136,41 +134,45 @@ fn walk<'n>(
         new,
         offset,
     };
-    match (&node.kind, old, new) {
-        (NodeKind::Map { flow, entries }, Value::Map(old_map), Value::Map(new_map)) => {
+    let replace = |path: String, out: &mut Vec<Located<'n>>| {
+        let edit = Edit::ReplaceNode { node, slot, value: new.clone(), context };
+        out.push(report(path, edit, Some(stream.value_of(node)), Some(new.clone()), node.span.start));
+    };
+    match (&node.kind, new) {
+        (NodeKind::Map { flow, entries }, Value::Map(new_map)) => {
+            let keys: Vec<&str> = entries.iter().map(|(k, _)| stream.key_text(k)).collect();
+            // A repeated key's data is its last entry's value, at its first entry's position.
+            let last_index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+            let mut seen = HashSet::new();
+            let old_order: Vec<&str> = keys.iter().copied().filter(|k| seen.insert(*k) && new_map.contains_key(k)).collect();
             // Kept keys must stay in order, and new keys must follow them; otherwise replace.
-            let kept: Vec<&String> = new_map.keys().filter(|k| old_map.contains_key(k)).collect();
-            let old_order: Vec<&String> = old_map.keys().filter(|k| new_map.contains_key(k)).collect();
-            let first_added = new_map.keys().position(|k| !old_map.contains_key(k)).unwrap_or(new_map.len());
+            let kept: Vec<&str> = new_map.keys().map(String::as_str).filter(|k| last_index.contains_key(k)).collect();
+            let first_added = new_map.keys().position(|k| !last_index.contains_key(k.as_str())).unwrap_or(new_map.len());
             if kept != old_order || first_added < kept.len() {
-                out.push(report(path, Edit::ReplaceNode { node, slot, value: new.clone(), context }, Some(old.clone()), Some(new.clone()), node.span.start));
-                return;
+                return replace(path, out);
             }
             let inner = if *flow { Context::Flow } else { Context::Block };
-            let keys: Vec<String> = entries.iter().map(|(k, _)| stream.key_text(k)).collect();
-            let last_index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
             for (index, (key_node, value_node)) in entries.iter().enumerate() {
-                let key = &keys[index];
-                // A repeated key: only its last entry counts, as in the data.
-                if last_index[key.as_str()] != index {
+                let key = keys[index];
+                if last_index[key] != index {
                     continue;
                 }
-                let entry_path = format!("{path}{}", path_segment(key));
                 match new_map.get(key) {
                     None => out.push(report(
-                        entry_path,
+                        format!("{path}{}", path_segment(key)),
                         Edit::DeleteKey { map: node, index },
-                        old_map.get(key).cloned(),
+                        Some(stream.value_of(value_node)),
                         None,
                         key_node.span.start,
                     )),
-                    Some(new_value) => {
-                        let old_value = old_map.get(key).unwrap_or(&Value::Null);
-                        walk(stream, value_node, Slot::MapValue { key: key_node }, inner, old_value, new_value, entry_path, out);
+                    Some(new_value) if !stream.holds(value_node, new_value) => {
+                        let entry_path = format!("{path}{}", path_segment(key));
+                        walk(stream, value_node, Slot::MapValue { key: key_node }, inner, new_value, entry_path, out);
                     }
+                    Some(_) => {}
                 }
             }
-            for (key, value) in new_map.iter().filter(|(k, _)| !old_map.contains_key(k)) {
+            for (key, value) in new_map.iter().filter(|(k, _)| !last_index.contains_key(k.as_str())) {
                 out.push(report(
                     format!("{path}{}", path_segment(key)),
                     Edit::InsertKey { map: node, key: key.clone(), value: value.clone() },
@@ -180,16 +182,21 @@ fn walk<'n>(
                 ));
             }
         }
-        (NodeKind::Seq { flow, items }, Value::Seq(old_items), Value::Seq(new_items)) => {
+        (NodeKind::Seq { flow, items }, Value::Seq(new_items)) => {
             let inner = if *flow { Context::Flow } else { Context::Block };
-            if new_items.len() >= old_items.len() {
-                for (i, item) in items.iter().enumerate() {
-                    walk(stream, item, Slot::SeqItem, inner, &old_items[i], &new_items[i], format!("{path}[{i}]"), out);
+            let walk_items = |count: usize, out: &mut Vec<Located<'n>>| {
+                for (i, (item, new_item)) in items.iter().zip(new_items).take(count).enumerate() {
+                    if !stream.holds(item, new_item) {
+                        walk(stream, item, Slot::SeqItem, inner, new_item, format!("{path}[{i}]"), out);
+                    }
                 }
-                let added = new_items[old_items.len()..].to_vec();
+            };
+            if new_items.len() >= items.len() {
+                walk_items(items.len(), out);
+                let added = new_items[items.len()..].to_vec();
                 if !added.is_empty() {
                     out.push(report(
-                        format!("{path}[{}]", old_items.len()),
+                        format!("{path}[{}]", items.len()),
                         Edit::AppendItems { seq: node, values: added.clone() },
                         None,
                         Some(Value::Seq(added)),
@@ -200,35 +207,32 @@ fn walk<'n>(
             }
             // Fewer items: the removed ones are those the new list skips, matched in order.
             let mut kept = Vec::with_capacity(new_items.len());
-            let mut next = 0;
-            for (i, old_item) in old_items.iter().enumerate() {
-                if next < new_items.len() && &new_items[next] == old_item {
+            for (i, item) in items.iter().enumerate() {
+                if kept.len() < new_items.len() && stream.holds(item, &new_items[kept.len()]) {
                     kept.push(i);
-                    next += 1;
                 }
             }
-            let removed: Vec<usize> = if next == new_items.len() {
-                (0..old_items.len()).filter(|i| !kept.contains(i)).collect()
+            let removed: Vec<usize> = if kept.len() == new_items.len() {
+                (0..items.len()).filter(|i| !kept.contains(i)).collect()
             } else {
-                for (i, item) in items.iter().enumerate().take(new_items.len()) {
-                    walk(stream, item, Slot::SeqItem, inner, &old_items[i], &new_items[i], format!("{path}[{i}]"), out);
-                }
-                (new_items.len()..old_items.len()).collect()
+                walk_items(new_items.len(), out);
+                (new_items.len()..items.len()).collect()
             };
             for index in removed {
                 out.push(report(
                     format!("{path}[{index}]"),
                     Edit::DeleteItem { seq: node, index },
-                    Some(old_items[index].clone()),
+                    Some(stream.value_of(&items[index])),
                     None,
                     items[index].span.start,
                 ));
             }
         }
-        (NodeKind::Scalar { .. } | NodeKind::Alias { .. }, _, Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_)) => {
-            out.push(report(path, Edit::SetScalar { node, value: new.clone(), context }, Some(old.clone()), Some(new.clone()), node.span.start));
+        (NodeKind::Scalar { .. } | NodeKind::Alias { .. }, Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_)) => {
+            let edit = Edit::SetScalar { node, value: new.clone(), context };
+            out.push(report(path, edit, Some(stream.value_of(node)), Some(new.clone()), node.span.start));
         }
-        _ => out.push(report(path, Edit::ReplaceNode { node, slot, value: new.clone(), context }, Some(old.clone()), Some(new.clone()), node.span.start)),
+        _ => replace(path, out),
     }
 }
 
@@ -251,8 +255,7 @@ mod tests {
 
     fn edits_for(src: &str, new: Value) -> Vec<String> {
         let stream = Stream::parse(src).unwrap();
-        let old = stream.value_of(&stream.docs[0].root);
-        diff(&stream, &stream.docs[0].root, &old, &new)
+        diff(&stream, &stream.docs[0].root, &new)
             .iter()
             .map(|l| {
                 let kind = match l.edit {
@@ -281,7 +284,7 @@ mod tests {
         let src = "a: 1\nb: [x]\n";
         let stream = Stream::parse(src).unwrap();
         let value = stream.value_of(&stream.docs[0].root);
-        assert!(diff(&stream, &stream.docs[0].root, &value, &value).is_empty());
+        assert!(diff(&stream, &stream.docs[0].root, &value).is_empty());
     }
 
     #[test]

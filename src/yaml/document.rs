@@ -3,12 +3,13 @@
 //!
 //! Parsing is granit-parser's; this module only assembles its span-carrying events into a tree.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
 
-use crate::value::{resolve_plain, Map, Value};
+use crate::value::{Map, ScalarType, Value};
 
 /// How a scalar is written in the source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,11 +45,12 @@ impl NodeTag {
 
 /// What a node is.
 #[derive(Clone, Debug)]
-pub enum NodeKind {
+pub enum NodeKind<'s> {
     /// A scalar with its decoded text.
     Scalar {
-        /// The scalar's content after YAML escape processing and line folding.
-        text: String,
+        /// The scalar's content after YAML escape processing and line folding (borrowed from
+        /// the source where it is written as it reads).
+        text: Cow<'s, str>,
         /// How it is written.
         style: Style,
     },
@@ -57,14 +59,14 @@ pub enum NodeKind {
         /// `[…]` rather than `- ` items.
         flow: bool,
         /// The items in order.
-        items: Vec<Node>,
+        items: Vec<Node<'s>>,
     },
     /// A mapping.
     Map {
         /// `{…}` rather than `key: value` lines.
         flow: bool,
         /// Key and value nodes in order.
-        entries: Vec<(Node, Node)>,
+        entries: Vec<(Node<'s>, Node<'s>)>,
     },
     /// `*name`: a reference to an anchored node.
     Alias {
@@ -75,9 +77,9 @@ pub enum NodeKind {
 
 /// One node of the tree.
 #[derive(Clone, Debug)]
-pub struct Node {
+pub struct Node<'s> {
     /// What the node is.
-    pub kind: NodeKind,
+    pub kind: NodeKind<'s>,
     /// The node's content bytes: a scalar's text with its quotes, a flow collection from its
     /// opening to its closing bracket, a block collection from its first to its last content
     /// byte (see [`Node::content_end`]). An empty scalar has an empty span.
@@ -88,7 +90,7 @@ pub struct Node {
     pub tag: Option<Box<NodeTag>>,
 }
 
-impl Node {
+impl Node<'_> {
     /// Whether this is a scalar with no text in the source (`key:` with nothing after it).
     pub fn is_empty_scalar(&self) -> bool {
         matches!(self.kind, NodeKind::Scalar { .. }) && self.span.is_empty()
@@ -130,9 +132,9 @@ pub fn block_scalar_body_end(src: &str, span: &Range<usize>) -> usize {
 
 /// One document of a stream.
 #[derive(Clone, Debug)]
-pub struct Document {
+pub struct Document<'s> {
     /// The root node (an empty scalar for a document with no content).
-    pub root: Node,
+    pub root: Node<'s>,
     /// The byte where the document's content starts (after `---`, if any).
     pub start: usize,
 }
@@ -143,8 +145,8 @@ pub struct Stream<'s> {
     /// The source text.
     pub src: &'s str,
     /// The documents in order; a file with no content has one empty document.
-    pub docs: Vec<Document>,
-    anchors: HashMap<usize, Node>,
+    pub docs: Vec<Document<'s>>,
+    anchors: HashMap<usize, Node<'s>>,
     aliased: HashSet<usize>,
 }
 
@@ -165,12 +167,12 @@ impl std::fmt::Display for SyntaxError {
     }
 }
 
-enum Open {
-    Seq { start: usize, flow: bool, anchor: usize, tag: Option<Box<NodeTag>>, items: Vec<Node> },
-    Map { start: usize, flow: bool, anchor: usize, tag: Option<Box<NodeTag>>, entries: Vec<(Node, Node)>, key: Option<Node> },
+enum Open<'s> {
+    Seq { start: usize, flow: bool, anchor: usize, tag: Option<Box<NodeTag>>, items: Vec<Node<'s>> },
+    Map { start: usize, flow: bool, anchor: usize, tag: Option<Box<NodeTag>>, entries: Vec<(Node<'s>, Node<'s>)>, key: Option<Node<'s>> },
 }
 
-impl Open {
+impl Open<'_> {
     fn anchor(&self) -> usize {
         match self {
             Open::Seq { anchor, .. } | Open::Map { anchor, .. } => *anchor,
@@ -191,7 +193,7 @@ impl<'s> Stream<'s> {
         let mut aliased = HashSet::new();
         let mut stack: Vec<Open> = Vec::new();
         let mut doc_start = 0;
-        let mut root: Option<Node> = None;
+        let mut root: Option<Node<'s>> = None;
         // Values each anchored node stands for once aliases are expanded, open collections'
         // running totals, and how many values aliases add in all.
         let mut weights: HashMap<usize, u64> = HashMap::new();
@@ -218,7 +220,7 @@ impl<'s> Stream<'s> {
                     let empty = range.is_empty();
                     Some(Node {
                         kind: NodeKind::Scalar {
-                            text: if empty { String::new() } else { text.into_owned() },
+                            text: if empty { Cow::Borrowed("") } else { text },
                             style: convert_style(style),
                         },
                         span: range,
@@ -316,7 +318,7 @@ impl<'s> Stream<'s> {
             NodeKind::Map { entries, .. } => {
                 let mut map = Map::new();
                 for (k, v) in entries {
-                    map.insert(self.key_text(k), self.value_at_depth(v, depth));
+                    map.insert(self.key_text(k).to_string(), self.value_at_depth(v, depth));
                 }
                 Value::Map(map)
             }
@@ -336,7 +338,7 @@ impl<'s> Stream<'s> {
 
     fn holds_at_depth(&self, node: &Node, value: &Value, depth: usize) -> bool {
         match (&node.kind, value) {
-            (NodeKind::Scalar { text, style }, _) => scalar_value(text, *style, node.tag.as_deref()) == *value,
+            (NodeKind::Scalar { text, style }, _) => scalar_is(text, *style, node.tag.as_deref(), value),
             (NodeKind::Seq { items, .. }, Value::Seq(values)) => {
                 items.len() == values.len() && items.iter().zip(values).all(|(n, v)| self.holds_at_depth(n, v, depth))
             }
@@ -356,10 +358,10 @@ impl<'s> Stream<'s> {
     }
 
     /// A mapping key's text, as the expression language addresses it.
-    pub fn key_text(&self, key: &Node) -> String {
+    pub fn key_text<'a>(&'a self, key: &'a Node) -> &'a str {
         match &key.kind {
-            NodeKind::Scalar { text, .. } => text.clone(),
-            _ => self.src[key.span.clone()].to_string(),
+            NodeKind::Scalar { text, .. } => text,
+            _ => &self.src[key.span.clone()],
         }
     }
 
@@ -369,11 +371,116 @@ impl<'s> Stream<'s> {
     }
 }
 
-fn empty_scalar(at: usize) -> Node {
-    Node { kind: NodeKind::Scalar { text: String::new(), style: Style::Plain }, span: at..at, anchor: 0, tag: None }
+/// Whether `src` certainly reads as the documents `expected`, checked on the parser's events
+/// without building a tree. `false` means "not shown": a mismatch, a syntax error, or a form
+/// this check leaves to [`Stream::parse`] and [`Stream::holds`] (repeated or non-scalar keys,
+/// aliases to an anchor still open).
+pub fn reads_as(src: &str, expected: &[Value]) -> bool {
+    enum Frame<'v> {
+        Seq { items: &'v [Value], next: usize, anchor: usize },
+        Map { map: &'v Map, next: usize, value: Option<&'v Value>, anchor: usize },
+    }
+    impl Frame<'_> {
+        fn anchor(&self) -> usize {
+            match self {
+                Frame::Seq { anchor, .. } | Frame::Map { anchor, .. } => *anchor,
+            }
+        }
+    }
+    let options = granit_parser::options! { emit_anchor_events: true };
+    let mut stack: Vec<Frame<'_>> = Vec::new();
+    let mut anchors: HashMap<usize, &Value> = HashMap::new();
+    let mut docs = 0;
+    let mut root_seen = false;
+    for event in Parser::new_from_str_with_options(src, options) {
+        let Ok((event, span)) = event else { return false };
+        // A node event at a key position is a key; everywhere else it is a value, whose expected
+        // data is found here.
+        let is_node = matches!(event, Event::Scalar(..) | Event::Alias(_) | Event::SequenceStart(..) | Event::MappingStart(..));
+        if is_node {
+            if let Some(Frame::Map { map, next, value: value @ None, .. }) = stack.last_mut() {
+                let Event::Scalar(text, ..) = &event else { return false };
+                let text = if span.byte_range().is_some_and(|r| r.is_empty()) { "" } else { text.as_ref() };
+                match map.get_index(*next) {
+                    Some((key, v)) if key == text => *value = Some(v),
+                    _ => return false,
+                }
+                *next += 1;
+                continue;
+            }
+        }
+        let want = if is_node {
+            match stack.last_mut() {
+                None if !root_seen && docs < expected.len() => {
+                    root_seen = true;
+                    &expected[docs]
+                }
+                None => return false,
+                Some(Frame::Seq { items, next, .. }) => {
+                    let Some(item) = items.get(*next) else { return false };
+                    *next += 1;
+                    item
+                }
+                Some(Frame::Map { value, .. }) => {
+                    let Some(value) = value.take() else { return false };
+                    value
+                }
+            }
+        } else {
+            &Value::Null
+        };
+        match event {
+            Event::DocumentEnd => {
+                // A document with no node reads as null.
+                if !root_seen && expected.get(docs) != Some(&Value::Null) {
+                    return false;
+                }
+                docs += 1;
+                root_seen = false;
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let text = if span.byte_range().is_some_and(|r| r.is_empty()) { "" } else { text.as_ref() };
+                let tag = tag.map(|t| convert_tag(&t));
+                if !scalar_is(text, convert_style(style), tag.as_deref(), want) {
+                    return false;
+                }
+                if anchor != 0 {
+                    anchors.insert(anchor, want);
+                }
+            }
+            Event::Alias(target) if stack.iter().any(|frame| frame.anchor() == target) || anchors.get(&target) != Some(&want) => {
+                return false;
+            }
+            Event::SequenceStart(_, anchor, _) => {
+                let Value::Seq(items) = want else { return false };
+                if anchor != 0 {
+                    anchors.insert(anchor, want);
+                }
+                stack.push(Frame::Seq { items, next: 0, anchor });
+            }
+            Event::MappingStart(_, anchor, _) => {
+                let Value::Map(map) = want else { return false };
+                if anchor != 0 {
+                    anchors.insert(anchor, want);
+                }
+                stack.push(Frame::Map { map, next: 0, value: None, anchor });
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
+                Some(Frame::Seq { items, next, .. }) if next == items.len() => {}
+                Some(Frame::Map { map, next, value: None, .. }) if next == map.len() => {}
+                _ => return false,
+            },
+            _ => {}
+        }
+    }
+    docs == expected.len()
 }
 
-fn close(open: Open, end: Range<usize>, src: &str) -> Node {
+fn empty_scalar<'s>(at: usize) -> Node<'s> {
+    Node { kind: NodeKind::Scalar { text: Cow::Borrowed(""), style: Style::Plain }, span: at..at, anchor: 0, tag: None }
+}
+
+fn close<'s>(open: Open<'s>, end: Range<usize>, src: &str) -> Node<'s> {
     match open {
         Open::Seq { start, flow, anchor, tag, items } => {
             let mut node = Node { kind: NodeKind::Seq { flow, items }, span: start..end.end, anchor, tag };
@@ -408,20 +515,30 @@ fn convert_style(style: ScalarStyle) -> Style {
 
 /// The value of a scalar, from its text, style and tag (YAML 1.2 core schema, as yq reads it).
 pub fn scalar_value(text: &str, style: Style, tag: Option<&NodeTag>) -> Value {
+    scalar_type(text, style, tag).value(text)
+}
+
+/// Whether a scalar stands for `value`: [`scalar_value`]`(text, style, tag) == *value`, without
+/// building the value.
+pub fn scalar_is(text: &str, style: Style, tag: Option<&NodeTag>, value: &Value) -> bool {
+    scalar_type(text, style, tag).is(text, value)
+}
+
+fn scalar_type(text: &str, style: Style, tag: Option<&NodeTag>) -> ScalarType {
     match tag.and_then(NodeTag::core) {
-        Some("str") => return Value::String(text.to_string()),
-        Some("int" | "float") => return Value::Number(text.to_string()),
-        Some("null") => return Value::Null,
+        Some("str") => return ScalarType::String,
+        Some("int" | "float") => return ScalarType::Number,
+        Some("null") => return ScalarType::Null,
         Some("bool") => {
-            if let Value::Bool(b) = resolve_plain(text) {
-                return Value::Bool(b);
+            if let bool @ ScalarType::Bool(_) = ScalarType::of_plain(text) {
+                return bool;
             }
         }
         _ => {}
     }
     match style {
-        Style::Plain if tag.is_none() => resolve_plain(text),
-        _ => Value::String(text.to_string()),
+        Style::Plain if tag.is_none() => ScalarType::of_plain(text),
+        _ => ScalarType::String,
     }
 }
 
@@ -492,6 +609,28 @@ mod tests {
         let err = Stream::parse(&bomb).unwrap_err();
         assert!(err.message.contains("alias bomb"), "{err}");
         assert!(Stream::parse("a: &a {x: 1}\nb: *a\nc: *a\n").is_ok());
+    }
+
+    #[test]
+    fn reads_as_checks_events_against_the_data() {
+        let read = |src: &str| {
+            let stream = parse(src);
+            stream.docs.iter().map(|d| stream.value_of(&d.root)).collect::<Vec<_>>()
+        };
+        let src = "a: &x {b: 1, c: [t, 'u', \"\"]}\nd: *x\ne: !!str 12\nf:\n---\n- x\n---\n";
+        let data = read(src);
+        assert!(reads_as(src, &data));
+        // Any difference in the data, the number of documents or the keys is not shown.
+        assert!(!reads_as("a: &x {b: 1, c: [t, 'u', \"\"]}\nd: *x\ne: 12\nf:\n---\n- x\n---\n", &data));
+        assert!(!reads_as(src, &data[..2]));
+        assert!(!reads_as("a: 1\nc: 2\n", &read("a: 1\nb: 2\n")));
+        assert!(!reads_as("a: [1, 2]\n", &read("a: [1]\n")));
+        assert!(!reads_as("a: [1]\n", &read("a: [1, 2]\n")));
+        assert!(!reads_as("a: {b: 1}\n", &read("a: [b]\n")));
+        assert!(!reads_as("a: 'unclosed\n", &read("a: x\n")));
+        // Forms left to the tree: repeated keys, non-scalar keys.
+        assert!(!reads_as("a: 1\na: 2\n", &read("a: 1\na: 2\n")));
+        assert!(!reads_as("? [a]\n: 1\n", &read("? [a]\n: 1\n")));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! YAML 1.1 (Helm and many Kubernetes tools still use 1.1 readers), so `1.10`, `0755`, `yes`,
 //! `on`, `12:30` or `2024-01-01` are written quoted, as yq does.
 
-use crate::value::{resolve_plain, Value};
+use crate::value::{ScalarType, Value};
 
 use super::document::Style;
 
@@ -24,7 +24,7 @@ pub fn plain_is_safe(text: &str, context: Context) -> bool {
     if text.starts_with([' ', '\t']) || text.ends_with([' ', '\t']) {
         return false;
     }
-    if !matches!(resolve_plain(text), Value::String(_)) || reads_as_non_string_in_yaml_1_1(text) {
+    if ScalarType::of_plain(text) != ScalarType::String || reads_as_non_string_in_yaml_1_1(text) {
         return false;
     }
     if matches!(first, '[' | ']' | '{' | '}' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`' | ',')
