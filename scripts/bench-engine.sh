@@ -1,18 +1,16 @@
 #!/usr/bin/env bash
 # Engine throughput, native and wasm, side by side.
 #
-# 1. `cargo bench --bench engine` (benches/engine.rs, opt-level 3, native): parse + evaluate +
-#    splice + verify with `engine::edit` on the corpus's three ~1 MB CRDs
-#    (`helm-bitnami/bitnami/*/crds/*.yaml` over 500 KB, expression
+# 1. `cargo bench --bench engine` (benches/engine.rs, opt-level 3, native) on the corpus's three
+#    ~1 MB CRDs (`helm-bitnami/bitnami/*/crds/*.yaml` over 500 KB, expression
 #    `.metadata.annotations."gitops/version" = "{{VERSION}}"`), on all its `values.yaml` files
 #    together and on the values.yaml nearest 10 KB (`.gitopsVersion = "{{VERSION}}"`), best of
-#    5 / 5 / 200 rounds.
-# 2. The same three measurements under Node through the shipped wasm core (dist/core, the
-#    release build at opt-level "z"): `run({inputs: {mode: 'apply', file, yq_tpl, version:
-#    '1.2.4'}, ...}, host)` per file with an in-memory host (scripts/bench/engine-wasm.js), so
-#    no disk I/O is timed; same files, expressions and rounds, after one warm-up round.
-#    A wasm figure is the whole apply step without the shim (it also makes the unified diff
-#    and the outputs), so wasm/native is an upper bound on the engine's own wasm cost.
+#    5 / 5 / 200 rounds: `native` is parse + evaluate + splice + verify with `engine::edit`;
+#    `native-apply` is the whole `mode: apply` step over in-memory files.
+# 2. The same apply step under Node through the shipped wasm core (dist/core):
+#    `run({inputs: {mode: 'apply', file, yq_tpl, version: '1.2.4'}, ...}, host)` per file with an
+#    in-memory host (scripts/bench/engine-wasm.js), so no disk I/O is timed; same files,
+#    expressions and rounds, after one warm-up round. wasm/native compares the two apply runs.
 # Prints MB/s (10^6 bytes/s) and ms per file for both, the ratio wasm/native (time), and the
 # targets: >= 50 MB/s native, wasm within 2x of native, < 1 ms for a ~10 KB file.
 #

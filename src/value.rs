@@ -32,7 +32,7 @@ pub enum Value {
 /// Two maps are equal only with the same entries in the same order.
 #[derive(Clone, Debug, Default)]
 pub struct Map {
-    entries: IndexMap<String, Value>,
+    entries: IndexMap<String, Value, foldhash::fast::RandomState>,
 }
 
 impl PartialEq for Map {

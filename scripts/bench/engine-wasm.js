@@ -5,14 +5,16 @@
 // is timed. Then the comparison table with the native figures and the targets.
 //
 // Usage: node scripts/bench/engine-wasm.js CORPUS_DIR [NATIVE_OUTPUT_FILE] [DIST_DIR]
-//   NATIVE_OUTPUT_FILE: what `cargo bench --bench engine` printed (its `native ...` lines).
+//   NATIVE_OUTPUT_FILE: what `cargo bench --bench engine` printed (its `native` and
+//   `native-apply` lines).
 //
 // What a wasm figure covers: the whole `mode: apply` step minus the shim — request decoding,
 // settings and expression parsing, path checks, the engine's parse + evaluate + splice + verify,
 // and what apply adds after the edit (a unified diff of the file, the `changes`/`diff` outputs,
-// the summary, the outcome's conversion to JS). The native figure is `engine::edit` alone,
-// with the expression parsed once, built at opt-level 3; the wasm is the release build at
-// opt-level "z". So the ratio is an upper bound on the engine's own wasm cost.
+// the summary, the outcome's conversion to JS). benches/engine.rs (opt-level 3) times the same
+// apply step natively (`native-apply`, the ratio's base) and `engine::edit` alone (`native`,
+// the figure the 50 MB/s target is about). The wasm is the shipped release build: opt-level
+// "z", the YAML parser at 3 (Cargo.toml).
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -91,11 +93,14 @@ async function time(rels, files, expression, rounds) {
   return best;
 }
 
+/** The `native-parse` (the parser alone), `native` (engine::edit alone) and `native-apply` (the
+ * whole apply step) rows by label. */
 function parseNative(text) {
   const rows = {};
   for (const line of text.split('\n')) {
-    const m = /^native\s+(.+?)\s+(\d+) files\s+([\d.]+) KB\s+([\d.]+) ms\s+([\d.]+) MB\/s/.exec(line);
-    if (m) rows[m[1]] = { files: Number(m[2]), kb: Number(m[3]), ms: Number(m[4]), mbs: Number(m[5]) };
+    const m = /^native(-parse|-apply)?\s+(.+?)\s+(\d+) files\s+([\d.]+) KB\s+([\d.]+) ms\s+([\d.]+) MB\/s/.exec(line);
+    const kind = { '-parse': 'parse', '-apply': 'apply' }[m?.[1]] ?? 'engine';
+    if (m) (rows[m[2]] ??= {})[kind] = { files: Number(m[3]), kb: Number(m[4]), ms: Number(m[5]), mbs: Number(m[6]) };
   }
   return rows;
 }
@@ -134,11 +139,14 @@ async function main() {
 
   const f = (x, w, d = 1) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d)).padStart(w);
   console.log('');
-  console.log('                                   ----- native -----     ------ wasm ------     wasm/native');
-  console.log('                                    MB/s   ms/file         MB/s   ms/file        (time)');
+  console.log('                                 native engine   native apply     wasm apply     wasm/native');
+  console.log('                                  MB/s  ms/file   MB/s  ms/file   MB/s  ms/file   (apply time)');
+  const ratioOf = (wasm, n) => (n?.apply ? wasm.ms / n.apply.ms : undefined);
   for (const { label, wasm, native: n } of results) {
-    const ratio = n ? wasm.ms / n.ms : undefined;
-    console.log(`${label.padEnd(32)} ${f(n?.mbs, 7)} ${f(n && n.ms / n.files, 9, 3)}     ${f(wasm.mbs, 7)} ${f(wasm.ms / wasm.files, 9, 3)}        ${f(ratio, 5, 2)}x`);
+    const perFile = (row) => row && row.ms / row.files;
+    console.log(
+      `${label.padEnd(31)} ${f(n?.engine?.mbs, 6)} ${f(perFile(n?.engine), 8, 3)} ${f(n?.apply?.mbs, 6)} ${f(perFile(n?.apply), 8, 3)} ${f(wasm.mbs, 6)} ${f(perFile(wasm), 8, 3)}   ${f(ratioOf(wasm, n), 5, 2)}x`,
+    );
   }
 
   console.log('');
@@ -146,15 +154,17 @@ async function main() {
   const met = (ok) => (ok === undefined ? 'n/a (no native figure)' : ok ? 'MET' : 'NOT MET');
   const line = (what, figure, ok) => console.log(`  ${what.padEnd(58)} ${figure.padStart(12)}  ${met(ok)}`);
   for (const { label, native: n } of results.slice(0, 2)) {
-    line(`native >= 50 MB/s, ${label}`, `${f(n?.mbs, 7)} MB/s`, n && n.mbs >= 50);
+    line(`native engine >= 50 MB/s, ${label}`, `${f(n?.engine?.mbs, 7)} MB/s`, n?.engine && n.engine.mbs >= 50);
+    if (n?.parse) console.log(`    (the parser alone: ${f(n.parse.mbs, 0)} MB/s; the engine reads the file twice, edit and verify: at most ${f(n.parse.mbs / 2, 0)} MB/s)`);
   }
   for (const { label, wasm, native: n } of results) {
-    const ratio = n ? wasm.ms / n.ms : undefined;
-    line(`wasm within 2x of native, ${label}`, `${f(ratio, 7, 2)}x`, n && ratio <= 2);
+    const ratio = ratioOf(wasm, n);
+    line(`wasm within 2x of native (same apply), ${label}`, `${f(ratio, 7, 2)}x`, ratio === undefined ? undefined : ratio <= 2);
   }
   const t = results[2];
-  line('< 1 ms for the ~10 KB file, native', `${f(t.native && t.native.ms / t.native.files, 7, 3)} ms`, t.native && t.native.ms / t.native.files < 1);
-  line('< 1 ms for the ~10 KB file, wasm', `${f(t.wasm.ms, 7, 3)} ms`, t.wasm.ms < 1);
+  const nativeMs = t.native?.engine && t.native.engine.ms / t.native.engine.files;
+  line('< 1 ms for the ~10 KB file, native engine', `${f(nativeMs, 7, 3)} ms`, nativeMs === undefined ? undefined : nativeMs < 1);
+  line('< 1 ms for the ~10 KB file, wasm apply', `${f(t.wasm.ms, 7, 3)} ms`, t.wasm.ms < 1);
   if (sizes.get(typical) > 12 * 1024) {
     console.log(`  (no values.yaml in the corpus is close to 10 KB: the nearest is ${(sizes.get(typical) / 1024).toFixed(1)} KB, so this row is a harder case than 10 KB)`);
   }

@@ -3,6 +3,8 @@
 //! Every edit is computed in memory first; files are written only when all edits succeeded, so a
 //! bad expression or file leaves the workspace untouched.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::engine::{self, Change, EditError};
@@ -143,15 +145,61 @@ pub fn resolve_in_workspace(workspace: &str, file: &str, files: &impl Files) -> 
     Ok(real)
 }
 
-/// A unified diff (3 lines of context) of one file, with `a/` and `b/` headers.
+/// A unified diff (3 lines of context) of one file, with `a/` and `b/` headers: what
+/// `similar::TextDiff::from_lines(old, new).unified_diff()` prints, computed on the lines
+/// themselves. (TextDiff reads a file a char at a time and hashes every line of a long one,
+/// which was a third of a 1 MB apply's time in wasm.)
 pub fn unified_diff(file: &str, old: &[u8], new: &[u8]) -> String {
-    let old = String::from_utf8_lossy(old);
-    let new = String::from_utf8_lossy(new);
-    similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{file}"), &format!("b/{file}"))
-        .to_string()
+    let (old, new) = (text(old), text(new));
+    let (old_lines, new_lines) = (lines(&old), lines(&new));
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old_lines, &new_lines);
+    let mut out = String::new();
+    for hunk in similar::group_diff_ops(ops, 3) {
+        if out.is_empty() {
+            out.push_str(&format!("--- a/{file}\n+++ b/{file}\n"));
+        }
+        out.push_str(&format!("{}\n", similar::udiff::UnifiedHunkHeader::new(&hunk)));
+        for op in &hunk {
+            let (tag, old_range, new_range) = op.as_tag_tuple();
+            let (removed, added) = match tag {
+                similar::DiffTag::Equal | similar::DiffTag::Delete => (&old_lines[old_range], &[][..]),
+                similar::DiffTag::Insert => (&[][..], &new_lines[new_range]),
+                similar::DiffTag::Replace => (&old_lines[old_range], &new_lines[new_range]),
+            };
+            let old_mark = if tag == similar::DiffTag::Equal { ' ' } else { '-' };
+            for (mark, line) in removed.iter().map(|l| (old_mark, l)).chain(added.iter().map(|l| ('+', l))) {
+                out.push(mark);
+                out.push_str(line);
+                if !line.ends_with(['\n', '\r']) {
+                    out.push_str("\n\\ No newline at end of file\n");
+                }
+            }
+        }
+    }
+    out
+}
+
+fn text(bytes: &[u8]) -> Cow<'_, str> {
+    std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), Cow::Borrowed)
+}
+
+/// `text`'s lines, each with its line break (`\n`, `\r\n` or a lone `\r`), as
+/// `similar::TextDiff::from_lines` splits them.
+fn lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    for line in text.split_inclusive('\n') {
+        let mut rest = line;
+        // A lone `\r` ends a line too.
+        while let Some(at) = rest.find('\r').filter(|&at| rest.as_bytes().get(at + 1) != Some(&b'\n')) {
+            let (head, tail) = rest.split_at(at + 1);
+            lines.push(head);
+            rest = tail;
+        }
+        if !rest.is_empty() {
+            lines.push(rest);
+        }
+    }
+    lines
 }
 
 fn summary(changes: &[FileChange], diff: &str) -> String {
@@ -180,5 +228,36 @@ pub fn table_cell(value: Option<&str>) -> String {
     match value {
         Some(v) => format!("`{}`", v.replace('|', "\\|").replace('\n', " ")),
         None => "—".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unified_diff_is_similars_line_diff() {
+        let long: String = (0..150).map(|i| format!("line {i}\n")).collect();
+        let cases = [
+            ("a\nb\nc\n", "a\nB\nc\n"),
+            ("a\r\nb\r\n", "a\r\nc\r\n"),
+            ("a\rb\rc", "a\rx\rc"),
+            ("no newline", "no newline at end"),
+            ("a\n", "a"),
+            ("x\r", "x\r\n"),
+            ("a\rb\r\nc", "a\rB\r\nc\n"),
+            ("", "new\n"),
+            ("é\n€\n", "é\n€€\n"),
+            (long.as_str(), &long.replace("line 70\n", "line seventy\n").replace("line 3\n", "")),
+        ];
+        for (old, new) in cases {
+            let expected = similar::TextDiff::from_lines(old, new)
+                .unified_diff()
+                .context_radius(3)
+                .header("a/f.yaml", "b/f.yaml")
+                .to_string();
+            assert_eq!(unified_diff("f.yaml", old.as_bytes(), new.as_bytes()), expected, "{old:?} -> {new:?}");
+        }
+        assert_eq!(unified_diff("f.yaml", b"same\n", b"same\n"), "");
     }
 }

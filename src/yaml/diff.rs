@@ -5,7 +5,7 @@
 //! Only when the shape changes (a scalar becomes a mapping, keys are reordered) is a whole node
 //! replaced.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 use crate::value::Value;
 

@@ -4,7 +4,7 @@
 //! Parsing is granit-parser's; this module only assembles its span-carrying events into a tree.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::ops::Range;
 
 use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
