@@ -23,6 +23,12 @@ use super::Vars;
 /// How far past the end of a sequence an assignment may pad it with nulls.
 const MAX_PAD: usize = 10_000;
 
+/// How much data one evaluation may store by assignment, in rough bytes (64 a value, plus its
+/// text). An assignment whose right side is the document copies it: `.a = .b = .c = …` and
+/// `.* = .` double it at each step. Past this the expression stops with an error instead of
+/// exhausting memory (files are at most 10 MiB, so a file copied into itself a few times fits).
+const MAX_STORED_BYTES: usize = 256 * 1024 * 1024;
+
 static NULL: Value = Value::Null;
 
 /// One step of a path.
@@ -81,6 +87,7 @@ pub(crate) fn evaluate(
         vars,
         docs: vec![input],
         regexes: HashMap::new(),
+        stored: 0,
     };
     let start = Place {
         doc: 0,
@@ -137,6 +144,8 @@ struct Cx<'a> {
     vars: &'a Vars,
     docs: Vec<Value>,
     regexes: HashMap<String, Regex>,
+    /// What assignments have stored so far, as [`stored_size`] counts it.
+    stored: usize,
 }
 
 impl<'a> Cx<'a> {
@@ -537,6 +546,17 @@ impl<'a> Cx<'a> {
     /// padded with nulls up to the index).
     fn set(&mut self, place: &Place, value: Value, span: &Span) -> Result<(), ExprError> {
         let src = self.src;
+        match stored_size(&value, MAX_STORED_BYTES - self.stored) {
+            Some(size) => self.stored += size,
+            None => {
+                let message = format!(
+                    "the expression stores more than {} MiB of data: does it copy the document into \
+                     itself (`.a = .`, `.* = .`, `.a = .b = .c`)?",
+                    MAX_STORED_BYTES >> 20
+                );
+                return Err(ExprError::new(src, span.clone(), message));
+            }
+        }
         let fail = |depth: usize, what: &Value| {
             let message = format!(
                 "cannot set {}: {} is {}",
@@ -769,6 +789,28 @@ impl<'a> Cx<'a> {
 
 /// The text yq uses for a scalar (map keys, regexes, string concatenation); `None` for
 /// collections.
+/// Roughly how many bytes `value` takes (64 a value, plus its text and keys), if at most
+/// `budget`.
+fn stored_size(value: &Value, budget: usize) -> Option<usize> {
+    let mut size = 64;
+    match value {
+        Value::Null | Value::Bool(_) => {}
+        Value::Number(text) | Value::String(text) => size += text.len(),
+        Value::Seq(items) => {
+            for item in items {
+                size += stored_size(item, budget.checked_sub(size)?)?;
+            }
+        }
+        Value::Map(map) => {
+            for (key, item) in map.iter() {
+                size += key.len();
+                size += stored_size(item, budget.checked_sub(size)?)?;
+            }
+        }
+    }
+    (size <= budget).then_some(size)
+}
+
 fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::Null => Some("null".into()),
