@@ -138,6 +138,13 @@ pub fn edit(source: &[u8], expression: &Expr, vars: &Vars, json: bool) -> Result
     if located.is_empty() {
         return Ok(Edited { bytes: source.to_vec(), changes: Vec::new() });
     }
+    if src.match_indices('\r').any(|(at, _)| src.as_bytes().get(at + 1) != Some(&b'\n')) {
+        return Err(EditError::Unsafe(
+            "the file breaks lines with a carriage return alone (classic Mac OS line endings), which \
+             the editor does not write: convert it to LF or CRLF line endings"
+                .into(),
+        ));
+    }
 
     let mut patches: Vec<Patch> = Vec::new();
     for (_, l) in &located {

@@ -101,6 +101,20 @@ fn crlf_bom_and_tabs_are_preserved() {
 }
 
 #[test]
+fn lone_carriage_return_line_breaks_are_refused_for_edits() {
+    // YAML reads a lone `\r` as a line break; the splicer's lines end with `\n`.
+    let err = run("v.yaml", "a: 1\rb: 2\r", ".a = 3").unwrap_err();
+    assert!(err.to_string().contains("carriage return alone"), "{err}");
+    assert_eq!(run("v.yaml", "a: 1\rb: 2\r", ".a = 1").unwrap(), "a: 1\rb: 2\r");
+    // Found by fuzzing: a key after a lone `\r` was taken for the first key of a `- ` item.
+    let err = run("v.yaml", "ageVers)on: v\"lmRelease\nm   - name: &app\rnamme: 3 ", ".a| .version = \"{{VERSION}}\"").unwrap_err();
+    assert!(err.to_string().contains("carriage return alone"), "{err}");
+    // The last entry of a mapping, not at the start of its line, is refused, not a panic.
+    let err = run("v.yaml", "x: 1\n? a\n: 2\n", "del(.a)").unwrap_err();
+    assert!(err.to_string().contains("does not start its line"), "{err}");
+}
+
+#[test]
 fn multi_document_streams_edit_only_matching_documents() {
     let input = "---\n# first\nkind: Service\nmetadata:\n  name: app\n---\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: repo/app:1.0\n...\n";
     let expected = input.replace("repo/app:1.0", "repo/app:1.2.4");

@@ -4,9 +4,9 @@
 //! Parsing is granit-parser's; this module only assembles its span-carrying events into a tree.
 
 use std::borrow::Cow;
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::ops::Range;
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
 
 use crate::value::{Map, ScalarType, Value};

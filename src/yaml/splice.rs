@@ -311,7 +311,9 @@ impl Writer<'_> {
             return Ok(Self::patch(start..end, ""));
         }
         // The first entry of a `- key: value` item: the next key moves up beside the dash.
-        let next = &entries[index + 1].0;
+        let Some((next, _)) = entries.get(index + 1) else {
+            return Err(SpliceError("a mapping entry that does not start its line".into()));
+        };
         Ok(Self::patch(key.span.start..next.span.start, ""))
     }
 
