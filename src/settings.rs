@@ -327,6 +327,9 @@ pub fn named_values(version: &str, source_repo: Option<&str>, source_commit: Opt
     .collect()
 }
 
+// Not inlined into `Settings::parse`: the wasm engine compiles a function when it is first
+// called, so the other modes do not pay for compiling this one at start-up.
+#[inline(never)]
 fn update_settings(inputs: &Inputs<'_>, request: &Request) -> Result<UpdateSettings, SettingsError> {
     let env = &request.env;
     let server = server(inputs.get("server_url"), env, "server_url")?;
@@ -424,6 +427,9 @@ fn env_json(inputs: &Inputs<'_>) -> Result<BTreeMap<String, String>, SettingsErr
         .collect())
 }
 
+// Not inlined into `Settings::parse`: the wasm engine compiles a function when it is first
+// called, so the other modes do not pay for compiling this one at start-up.
+#[inline(never)]
 fn dispatch_settings(inputs: &Inputs<'_>, request: &Request) -> Result<DispatchSettings, SettingsError> {
     let env = &request.env;
     let config = env_json(inputs)?;

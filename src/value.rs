@@ -47,6 +47,11 @@ impl Map {
         Self::default()
     }
 
+    /// An empty mapping with room for `capacity` entries.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Map { entries: IndexMap::with_capacity_and_hasher(capacity, Default::default()) }
+    }
+
     /// The value under `key`, if present.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.entries.get(key)

@@ -106,10 +106,13 @@ pub async fn run(request: JsValue, host: JsHost) -> JsValue {
 }
 
 async fn dispatch(request: &Request, host: &JsHost) -> Outcome {
+    // The network modes' futures are boxed: their state machines are then functions of their
+    // own, which the wasm engine compiles when first called, rather than part of this one,
+    // which every run (apply and report too) compiles at start-up.
     match Settings::parse(request) {
         Ok(Settings::Apply(settings)) => modes::apply::run(&settings, host, host),
-        Ok(Settings::Update(settings)) => modes::update::run(&settings, host).await,
-        Ok(Settings::Dispatch(settings)) => modes::dispatch::run(&settings, host).await,
+        Ok(Settings::Update(settings)) => Box::pin(modes::update::run(&settings, host)).await,
+        Ok(Settings::Dispatch(settings)) => Box::pin(modes::dispatch::run(&settings, host)).await,
         Ok(Settings::Report(settings)) => modes::report::run(&settings, host),
         Err(e) => Outcome::failed(Failure::message(e.to_string())),
     }

@@ -316,7 +316,7 @@ impl<'s> Stream<'s> {
                 Value::Seq(items.iter().map(|n| self.value_at_depth(n, depth)).collect())
             }
             NodeKind::Map { entries, .. } => {
-                let mut map = Map::new();
+                let mut map = Map::with_capacity(entries.len());
                 for (k, v) in entries {
                     map.insert(self.key_text(k).to_string(), self.value_at_depth(v, depth));
                 }
