@@ -10,7 +10,7 @@
 # 2. The same apply step under Node through the shipped wasm core (dist/core):
 #    `run({inputs: {mode: 'apply', file, yq_tpl, version: '1.2.4'}, ...}, host)` per file with an
 #    in-memory host (scripts/bench/engine-wasm.js), so no disk I/O is timed; same files,
-#    expressions and rounds, after one warm-up round. wasm/native compares the two apply runs.
+#    expressions and rounds, after as many warm-up rounds. wasm/native compares the two apply runs.
 # Prints MB/s (10^6 bytes/s) and ms per file for both, the ratio wasm/native (time), and the
 # targets: >= 50 MB/s native, wasm within 2x of native, < 1 ms for a ~10 KB file.
 #

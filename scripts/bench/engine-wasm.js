@@ -80,10 +80,16 @@ async function applyOnce(rel, expression, host) {
   }
 }
 
-/** Best-of-`rounds` seconds to apply `expression` to every file once (after one warm-up round). */
+/**
+ * Best-of-`rounds` seconds to apply `expression` to every file once, after as many warm-up
+ * rounds (V8 optimizes a wasm function in the background once it has run long, and uses the
+ * optimized code from its next call: with one warm-up round the figures varied by half).
+ */
 async function time(rels, files, expression, rounds) {
   const host = memoryHost(files);
-  for (const rel of rels) await applyOnce(rel, expression, host); // warm-up: compile tiers, memory growth
+  for (let r = 0; r < rounds; r++) {
+    for (const rel of rels) await applyOnce(rel, expression, host);
+  }
   let best = Infinity;
   for (let r = 0; r < rounds; r++) {
     const t0 = process.hrtime.bigint();
