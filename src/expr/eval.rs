@@ -787,8 +787,6 @@ impl<'a> Cx<'a> {
     }
 }
 
-/// The text yq uses for a scalar (map keys, regexes, string concatenation); `None` for
-/// collections.
 /// Roughly how many bytes `value` takes (64 a value, plus its text and keys), if at most
 /// `budget`.
 fn stored_size(value: &Value, budget: usize) -> Option<usize> {
@@ -811,6 +809,8 @@ fn stored_size(value: &Value, budget: usize) -> Option<usize> {
     (size <= budget).then_some(size)
 }
 
+/// The text yq uses for a scalar (map keys, regexes, string concatenation); `None` for
+/// collections.
 fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::Null => Some("null".into()),
