@@ -17,7 +17,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { REPO_ROOT, api, ensureAct, startSandbox, violations } from '../../tests/sandbox/helpers.mjs';
-import { parseOutputs } from '../../tests/runner-files.mjs';
+import { parseOutputs, runnerEnv } from '../../tests/runner-files.mjs';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -102,16 +102,8 @@ async function main() {
     const consumerCommit = (await api(sb, 'POST', `/repos/${APP}/contents/bench/case-${n}.txt`, { token: admin, body: { content: b64(`${label}\n`), message: `build ${n}` } })).body.commit.sha;
     const token = (await api(sb, 'POST', '/_sandbox/tokens', { body: { user: 'niko', name: `bench-${n}`, scopes: ['write:repository'] } })).body.token;
     const dir = mkdtempSync(path.join(work, 'job-'));
-    const output = path.join(dir, 'output');
-    writeFileSync(output, '');
     const env = {
-      PATH: process.env.PATH,
-      GITHUB_WORKSPACE: dir,
-      GITHUB_OUTPUT: output,
-      GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
-      GITHUB_SERVER_URL: sb.url,
-      GITHUB_API_URL: `${sb.url}/api/v1`,
-      GITHUB_REPOSITORY: APP,
+      ...runnerEnv({ dir, serverUrl: sb.url, repository: APP }),
       GITHUB_SHA: consumerCommit,
       GITHUB_RUN_ID: String(1000 + n),
       GITHUB_RUN_ATTEMPT: '1',
@@ -124,6 +116,7 @@ async function main() {
       INPUT_VERSION: `100.0.${n}`,
       INPUT_WORKFLOW: workflow,
     };
+    writeFileSync(env.GITHUB_OUTPUT, '');
     const started = performance.now();
     const { code, log } = await new Promise((resolve) => {
       const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'index.js')], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -133,7 +126,7 @@ async function main() {
       child.on('close', (c) => resolve({ code: c, log: text }));
     });
     const exited = performance.now();
-    const outputs = parseOutputs(readFileSync(output, 'utf8'));
+    const outputs = parseOutputs(readFileSync(env.GITHUB_OUTPUT, 'utf8'));
     rmSync(dir, { recursive: true, force: true });
     const run = [...runs.values()].find((r) => r.source === consumerCommit);
     if (code !== 0 || outputs.status !== 'success' || !run) {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { REPO_ROOT, api, startSandbox, violations } from '../../tests/sandbox/helpers.mjs';
+import { runnerEnv } from '../../tests/runner-files.mjs';
 
 const [corpusArg, runsArg] = process.argv.slice(2);
 const corpus = path.resolve(corpusArg);
@@ -81,17 +82,9 @@ async function main() {
     async function update() {
       const v = `900.0.${version++}`;
       const dir = mkdtempSync(path.join(work, 'ws-'));
-      const output = path.join(dir, 'output');
-      writeFileSync(output, '');
       await api(sb, 'DELETE', '/_sandbox/requests');
       const env = {
-        PATH: process.env.PATH,
-        GITHUB_WORKSPACE: dir,
-        GITHUB_OUTPUT: output,
-        GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
-        GITHUB_SERVER_URL: sb.url,
-        GITHUB_API_URL: `${sb.url}/api/v1`,
-        GITHUB_REPOSITORY: REPO,
+        ...runnerEnv({ dir, serverUrl: sb.url, repository: REPO }),
         INPUT_MODE: 'update',
         INPUT_TOKEN: token,
         INPUT_FILE: FILE,
@@ -101,9 +94,10 @@ async function main() {
         INPUT_SOURCE_COMMIT: SOURCE_COMMIT,
         INPUT_DISPATCH_ID: `bench-update-${++n}`,
       };
+      writeFileSync(env.GITHUB_OUTPUT, '');
       const before = landed.length;
       const r = await exec(process.execPath, [path.join(REPO_ROOT, 'dist', 'index.js')], { env, cwd: dir, allowFailure: true });
-      const outputs = readFileSync(output, 'utf8');
+      const outputs = readFileSync(env.GITHUB_OUTPUT, 'utf8');
       rmSync(dir, { recursive: true, force: true });
       if (r.code !== 0 || !/^status<<.*\nsuccess\n/m.test(outputs) || landed.length !== before + 1) {
         throw new Error(`update to ${v} did not commit (exit ${r.code}):\n${r.out}`);

@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { REPO_ROOT, FLAVORS, api, ensureAct, startSandbox, violations, waitRun } from '../sandbox/helpers.mjs';
-import { parseOutputs } from '../runner-files.mjs';
+import { parseOutputs, runnerEnv } from '../runner-files.mjs';
 
 const YAML = createRequire(path.join(REPO_ROOT, 'tests', 'sandbox', 'package.json'))('yaml');
 const DIST = path.join(REPO_ROOT, 'dist', 'index.js');
@@ -173,17 +173,9 @@ let runCounter = 100;
  */
 function runAction(sb, { consumer, sha, inputs = {}, env = {} }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gitops-dispatch-'));
-  const output = path.join(dir, 'output');
-  const summaryFile = path.join(dir, 'summary');
   const all = {
-    PATH: process.env.PATH,
-    GITHUB_WORKSPACE: dir,
-    GITHUB_OUTPUT: output,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_SERVER_URL: sb.url,
-    GITHUB_API_URL: `${sb.url}/api/v1`,
+    ...runnerEnv({ dir, serverUrl: sb.url, repository: consumer && `niko/${consumer}` }),
     GITEA_ACTIONS: 'true',
-    GITHUB_REPOSITORY: consumer && `niko/${consumer}`,
     GITHUB_SHA: sha,
     GITHUB_RUN_ID: String(++runCounter),
     GITHUB_RUN_ATTEMPT: '1',
@@ -213,7 +205,7 @@ function runAction(sb, { consumer, sha, inputs = {}, env = {} }) {
           return '';
         }
       };
-      const result = { code, log, outputs: parseOutputs(read(output)), summary: read(summaryFile), ms: Date.now() - started };
+      const result = { code, log, outputs: parseOutputs(read(all.GITHUB_OUTPUT)), summary: read(all.GITHUB_STEP_SUMMARY), ms: Date.now() - started };
       rmSync(dir, { recursive: true, force: true });
       resolve(result);
     });

@@ -2,8 +2,7 @@
 // commits through the contents API with the run's automatic token.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { startSandbox, api, violations, waitRun, ensureAct, unb64 } from './helpers.mjs';
+import { startSandbox, api, violations, waitRun, ensureAct, unb64, processesMentioning } from './helpers.mjs';
 
 const act = ensureAct();
 if (act.skip) console.log(`# SKIP act tests: ${act.skip}`);
@@ -49,21 +48,6 @@ function seed() {
     tokens: [{ name: 'niko-pat', user: 'niko', scopes: ['write:repository'] }],
     repos: [{ name: 'niko/probe', default_branch: 'main', files: { 'probe.txt': 'initial\n', '.gitea/workflows/probe.yaml': PROBE, '.forgejo/workflows/probe.yaml': PROBE } }],
   };
-}
-
-// processes whose command line mentions `needle`
-function processesMentioning(needle) {
-  const out = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(needle)) out.push(`${d}: ${cmd}`);
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
 }
 
 const dispatch = (sb, flavor, inputs) => {

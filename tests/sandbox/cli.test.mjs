@@ -3,10 +3,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HERE, api, ensureAct, waitRun } from './helpers.mjs';
+import { HERE, api, ensureAct, processesMentioning, waitRun } from './helpers.mjs';
 
 const act = ensureAct();
 
@@ -25,20 +25,6 @@ function start(args) {
   });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { child, ready, exited, stderr: () => err };
-}
-
-function processesMentioning(needle) {
-  const out = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(needle)) out.push(`${d}: ${cmd}`);
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
 }
 
 describe('server.js', () => {

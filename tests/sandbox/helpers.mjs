@@ -1,6 +1,6 @@
 // Shared helpers for the sandbox's own tests (and for end-to-end tests that use the sandbox).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,4 +132,19 @@ export function quietSeed(extra = {}) {
       ...(extra.repos || []),
     ],
   };
+}
+
+/** The processes (`pid: command line`) whose command line mentions `needle` (Linux /proc). */
+export function processesMentioning(needle) {
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(needle)) out.push(`${d}: ${cmd}`);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { REPO_ROOT, FLAVORS, api, ensureAct, startSandbox, violations, waitRun } from '../sandbox/helpers.mjs';
-import { parseOutputs } from '../runner-files.mjs';
+import { parseOutputs, runnerEnv } from '../runner-files.mjs';
 
 const DIST = path.join(REPO_ROOT, 'dist', 'index.js');
 const CHART = '# chart\napiVersion: v2\nname: app\nversion: 0.1.0 # bumped by CI\nappVersion: "0.1.0"\n';
@@ -41,15 +41,8 @@ let runCounter = 0;
 /** Runs the action's update mode as a runner would; resolves to {code, log, outputs}. */
 function runUpdate(sb, inputs) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gitops-update-'));
-  const output = path.join(dir, 'output');
   const env = {
-    PATH: process.env.PATH,
-    GITHUB_WORKSPACE: dir,
-    GITHUB_OUTPUT: output,
-    GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
-    GITHUB_SERVER_URL: sb.url,
-    GITHUB_API_URL: `${sb.url}/api/v1`,
-    GITHUB_REPOSITORY: 'niko/gitops',
+    ...runnerEnv({ dir, serverUrl: sb.url, repository: 'niko/gitops' }),
     INPUT_MODE: 'update',
     INPUT_TOKEN: sb.tokenNames['niko-pat'],
     INPUT_FILE: 'dev/Chart.yaml',
@@ -70,7 +63,7 @@ function runUpdate(sb, inputs) {
     child.on('close', (code) => {
       let outputs = {};
       try {
-        outputs = parseOutputs(readFileSync(output, 'utf8'));
+        outputs = parseOutputs(readFileSync(env.GITHUB_OUTPUT, 'utf8'));
       } catch {}
       rmSync(dir, { recursive: true, force: true });
       resolve({ code, log, outputs });
