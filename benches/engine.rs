@@ -161,9 +161,19 @@ fn main() {
     let values = read(values);
     let typical = values.iter().min_by_key(|(_, v)| v.len().abs_diff(10_240)).cloned().into_iter().collect();
     let cases = [
-        Case { label: "CRDs (~1 MB each)", files: read(crds), expression: ".metadata.annotations.\"gitops/version\" = \"{{VERSION}}\"", rounds: 5 },
+        Case {
+            label: "CRDs (~1 MB each)",
+            files: read(crds),
+            expression: ".metadata.annotations.\"gitops/version\" = \"{{VERSION}}\"",
+            rounds: 5,
+        },
         Case { label: "all values.yaml", files: values, expression: ".gitopsVersion = \"{{VERSION}}\"", rounds: 5 },
-        Case { label: "values.yaml nearest 10 KB", files: typical, expression: ".gitopsVersion = \"{{VERSION}}\"", rounds: 200 },
+        Case {
+            label: "values.yaml nearest 10 KB",
+            files: typical,
+            expression: ".gitopsVersion = \"{{VERSION}}\"",
+            rounds: 200,
+        },
     ];
     for case in &cases {
         report("native-parse", case, parse_seconds(case));

@@ -73,10 +73,9 @@ pub enum EditError {
 impl fmt::Display for EditError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EditError::TooLarge { bytes } => write!(
-                f,
-                "the file is {bytes} bytes; files over {MAX_FILE_BYTES} bytes (10 MiB) are not edited"
-            ),
+            EditError::TooLarge { bytes } => {
+                write!(f, "the file is {bytes} bytes; files over {MAX_FILE_BYTES} bytes (10 MiB) are not edited")
+            }
             EditError::Binary => f.write_str("the file is not UTF-8 text (binary data or another encoding)"),
             EditError::Syntax(e) => write!(f, "invalid YAML at {e}"),
             EditError::Expression { document, error } => {
@@ -156,7 +155,8 @@ pub fn edit(source: &[u8], expression: &Expr, vars: &Vars, json: bool) -> Result
                 l.path
             )));
         }
-        let more = patches_for(src, &l.edit, &layout).map_err(|e| EditError::Unsafe(format!("{} at {}", e.0, l.path)))?;
+        let more =
+            patches_for(src, &l.edit, &layout).map_err(|e| EditError::Unsafe(format!("{} at {}", e.0, l.path)))?;
         patches.extend(more);
     }
     let output = apply(src, patches).map_err(|e| EditError::Unsafe(e.0))?;
@@ -182,8 +182,8 @@ fn verify(output: &str, expected: &[Value]) -> Result<(), EditError> {
     if reads_as(output, expected) {
         return Ok(());
     }
-    let reread = Stream::parse(output)
-        .map_err(|e| EditError::Unsafe(format!("the edited file would not parse ({e})")))?;
+    let reread =
+        Stream::parse(output).map_err(|e| EditError::Unsafe(format!("the edited file would not parse ({e})")))?;
     if reread.docs.len() != expected.len() {
         return Err(EditError::Unsafe(format!(
             "the edited file would have {} documents instead of {}",
@@ -210,7 +210,13 @@ fn indent_step(stream: &Stream<'_>) -> usize {
     for doc in &stream.docs {
         count_steps(stream.src, &doc.root, &mut counts);
     }
-    counts.iter().enumerate().skip(1).max_by_key(|(step, n)| (**n, std::cmp::Reverse(*step))).filter(|(_, n)| **n > 0).map_or(2, |(step, _)| step)
+    counts
+        .iter()
+        .enumerate()
+        .skip(1)
+        .max_by_key(|(step, n)| (**n, std::cmp::Reverse(*step)))
+        .filter(|(_, n)| **n > 0)
+        .map_or(2, |(step, _)| step)
 }
 
 fn count_steps(src: &str, node: &Node, counts: &mut [usize; 9]) {
@@ -221,7 +227,10 @@ fn count_steps(src: &str, node: &Node, counts: &mut [usize; 9]) {
                 if let NodeKind::Map { flow: false, entries: inner } = &value.kind {
                     if let Some((first, _)) = inner.first() {
                         let (outer, nested) = (column(key.span.start), column(first.span.start));
-                        if nested > outer && nested - outer < counts.len() && src[key.span.end..first.span.start].contains('\n') {
+                        if nested > outer
+                            && nested - outer < counts.len()
+                            && src[key.span.end..first.span.start].contains('\n')
+                        {
                             counts[nested - outer] += 1;
                         }
                     }

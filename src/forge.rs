@@ -204,7 +204,13 @@ impl CommitInfo {
 /// milliseconds since the epoch.
 pub fn rfc3339_ms(text: &str) -> Option<f64> {
     let b = text.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
@@ -358,7 +364,12 @@ pub struct Forge<'h, H> {
 impl<'h, H: Http + Clock> Forge<'h, H> {
     /// A client for the API at `api_url` (`https://host/api/v1`).
     pub fn new(api_url: &str, token: &str, host: &'h H) -> Self {
-        Forge { api_url: api_url.trim_end_matches('/').to_string(), token: token.to_string(), host, calls: Cell::new(0) }
+        Forge {
+            api_url: api_url.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+            host,
+            calls: Cell::new(0),
+        }
     }
 
     /// How many requests this client has sent.
@@ -463,7 +474,15 @@ impl<'h, H: Http + Clock> Forge<'h, H> {
     }
 
     /// `PUT /repos/{repo}/contents/{path}`: replaces a file if its blob is still `sha`.
-    pub async fn update_file(&self, repo: &str, path: &str, branch: Option<&str>, message: &str, content: &[u8], sha: &str) -> Result<CommitRef, ApiError> {
+    pub async fn update_file(
+        &self,
+        repo: &str,
+        path: &str,
+        branch: Option<&str>,
+        message: &str,
+        content: &[u8],
+        sha: &str,
+    ) -> Result<CommitRef, ApiError> {
         let mut body = serde_json::json!({ "message": message, "content": encode_base64(content), "sha": sha });
         if let Some(branch) = branch {
             body["branch"] = branch.into();
@@ -474,7 +493,13 @@ impl<'h, H: Http + Clock> Forge<'h, H> {
     }
 
     /// `POST /repos/{repo}/contents` (ChangeFiles): several files in one commit.
-    pub async fn change_files(&self, repo: &str, branch: Option<&str>, message: &str, files: &[FileChange]) -> Result<CommitRef, ApiError> {
+    pub async fn change_files(
+        &self,
+        repo: &str,
+        branch: Option<&str>,
+        message: &str,
+        files: &[FileChange],
+    ) -> Result<CommitRef, ApiError> {
         let mut body = serde_json::json!({ "message": message, "files": files });
         if let Some(branch) = branch {
             body["branch"] = branch.into();
@@ -486,8 +511,16 @@ impl<'h, H: Http + Clock> Forge<'h, H> {
 
     /// `GET /repos/{repo}/commits`: one page of the branch's history, newest first, optionally
     /// only commits touching `path`; without stats, verification or file lists (faster).
-    pub async fn commits(&self, repo: &str, branch: Option<&str>, path: Option<&str>, page: u32, limit: u32) -> Result<Vec<CommitInfo>, ApiError> {
-        let mut url = format!("/repos/{repo}/commits?stat=false&verification=false&files=false&page={page}&limit={limit}");
+    pub async fn commits(
+        &self,
+        repo: &str,
+        branch: Option<&str>,
+        path: Option<&str>,
+        page: u32,
+        limit: u32,
+    ) -> Result<Vec<CommitInfo>, ApiError> {
+        let mut url =
+            format!("/repos/{repo}/commits?stat=false&verification=false&files=false&page={page}&limit={limit}");
         if let Some(branch) = branch {
             url.push_str(&format!("&sha={}", encode_query(branch)));
         }
@@ -532,12 +565,14 @@ impl<'h, H: Http + Clock> Forge<'h, H> {
     pub async fn run(&self, repo: &str, id: u64) -> Result<Run, ApiError> {
         let path = format!("/repos/{repo}/actions/runs/{id}");
         let value: serde_json::Value = self.get_json(&path).await?;
-        Run::from_json(&value).ok_or_else(|| ApiError::Malformed { call: format!("GET {path}"), message: "no run id".into() })
+        Run::from_json(&value)
+            .ok_or_else(|| ApiError::Malformed { call: format!("GET {path}"), message: "no run id".into() })
     }
 
     /// `GET /repos/{repo}/actions/runs?event=workflow_dispatch`: the newest dispatched runs.
     pub async fn dispatched_runs(&self, repo: &str, limit: u32) -> Result<Vec<Run>, ApiError> {
-        let value: serde_json::Value = self.get_json(&format!("/repos/{repo}/actions/runs?event=workflow_dispatch&limit={limit}")).await?;
+        let value: serde_json::Value =
+            self.get_json(&format!("/repos/{repo}/actions/runs?event=workflow_dispatch&limit={limit}")).await?;
         let runs = value.get("workflow_runs").and_then(|r| r.as_array()).cloned().unwrap_or_default();
         Ok(runs.iter().filter_map(Run::from_json).collect())
     }
@@ -576,7 +611,11 @@ fn check_status(method: &str, path: &str, response: HttpResponse) -> Result<Http
         .ok()
         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
         .unwrap_or_default();
-    Err(ApiError::Status { call: format!("{method} {}", path.split('?').next().unwrap_or(path)), status: response.status, message })
+    Err(ApiError::Status {
+        call: format!("{method} {}", path.split('?').next().unwrap_or(path)),
+        status: response.status,
+        message,
+    })
 }
 
 fn parse_body<T: DeserializeOwned>(call: &str, response: &HttpResponse) -> Result<T, ApiError> {

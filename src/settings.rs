@@ -260,7 +260,10 @@ fn server(given: Option<&str>, env: &BTreeMap<String, String>, input: &str) -> R
     let web = web.trim_end_matches('/');
     let web = web.strip_suffix("/api/v1").unwrap_or(web).trim_end_matches('/').to_string();
     if !(web.starts_with("http://") || web.starts_with("https://")) || web.contains(char::is_whitespace) {
-        return Err(bad(input, format!("{web:?} is not an http(s) URL: set it to the server's URL, e.g. https://gitea.example.com")));
+        return Err(bad(
+            input,
+            format!("{web:?} is not an http(s) URL: set it to the server's URL, e.g. https://gitea.example.com"),
+        ));
     }
     Ok(Server { api_url: format!("{web}/api/v1"), web_url: web })
 }
@@ -268,7 +271,8 @@ fn server(given: Option<&str>, env: &BTreeMap<String, String>, input: &str) -> R
 /// Checks an `owner/name` repository reference.
 fn repo_name(input: &str, value: &str) -> Result<String, SettingsError> {
     let value = value.trim().trim_end_matches(".git");
-    let valid_part = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let valid_part =
+        |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     match value.split_once('/') {
         Some((owner, name)) if valid_part(owner) && valid_part(name) => Ok(value.to_string()),
         _ => Err(bad(input, format!("{value:?} is not a repository: write it as owner/name"))),
@@ -314,7 +318,13 @@ fn edits(inputs: &Inputs<'_>) -> Result<Vec<FileEdit>, SettingsError> {
 /// The only values an update's expression sees (it comes from another repository, so never the
 /// runner's environment): `VERSION`, `SOURCE_REPO`, `SOURCE_COMMIT`, `DISPATCH_ID`,
 /// `GIT_TAG_PREFIX`, empty where unset.
-pub fn named_values(version: &str, source_repo: Option<&str>, source_commit: Option<&str>, dispatch_id: Option<&str>, tag_prefix: Option<&str>) -> Vars {
+pub fn named_values(
+    version: &str,
+    source_repo: Option<&str>,
+    source_commit: Option<&str>,
+    dispatch_id: Option<&str>,
+    tag_prefix: Option<&str>,
+) -> Vars {
     [
         ("VERSION", Some(version)),
         ("SOURCE_REPO", source_repo),
@@ -335,20 +345,28 @@ fn update_settings(inputs: &Inputs<'_>, request: &Request) -> Result<UpdateSetti
     let server = server(inputs.get("server_url"), env, "server_url")?;
     let repo = match inputs.get("repo") {
         Some(repo) => repo_name("repo", repo)?,
-        None => repo_name("repo", env.get("GITHUB_REPOSITORY").or_else(|| env.get("GITEA_REPOSITORY")).map_or("", String::as_str))
-            .map_err(|_| bad("repo", "is not set and the runner gave no GITHUB_REPOSITORY: set it to owner/name"))?,
+        None => repo_name(
+            "repo",
+            env.get("GITHUB_REPOSITORY").or_else(|| env.get("GITEA_REPOSITORY")).map_or("", String::as_str),
+        )
+        .map_err(|_| bad("repo", "is not set and the runner gave no GITHUB_REPOSITORY: set it to owner/name"))?,
     };
-    let token = inputs
-        .get("token")
-        .map(|t| t.trim().to_string())
-        .ok_or_else(|| bad("token", "is required: pass ${{ secrets.GITEA_TOKEN }} (a token that can write to the GitOps repository)"))?;
+    let token = inputs.get("token").map(|t| t.trim().to_string()).ok_or_else(|| {
+        bad("token", "is required: pass ${{ secrets.GITEA_TOKEN }} (a token that can write to the GitOps repository)")
+    })?;
     let edits = edits(inputs)?;
     for edit in &edits {
         if edit.file.starts_with('/') || edit.file.split('/').any(|p| p == "..") {
-            return Err(bad("file", format!("{:?} leaves the repository: give a path relative to its root, without '..'", edit.file)));
+            return Err(bad(
+                "file",
+                format!("{:?} leaves the repository: give a path relative to its root, without '..'", edit.file),
+            ));
         }
     }
-    let version = validate_version(inputs.get("version").map(str::trim).ok_or_else(|| bad("version", "is required: the version to write"))?)?.to_string();
+    let version = validate_version(
+        inputs.get("version").map(str::trim).ok_or_else(|| bad("version", "is required: the version to write"))?,
+    )?
+    .to_string();
     let source_repo = inputs.get("source_repo").map(|r| repo_name("source_repo", r)).transpose()?;
     let source_commit = one_line("source_commit", inputs.get("source_commit"))?;
     if let Some(sha) = &source_commit {
@@ -358,7 +376,13 @@ fn update_settings(inputs: &Inputs<'_>, request: &Request) -> Result<UpdateSetti
     }
     let dispatch_id = one_line("dispatch_id", inputs.get("dispatch_id"))?;
     let tag_prefix = one_line("git_tag_prefix", inputs.get("git_tag_prefix"))?;
-    let vars = named_values(&version, source_repo.as_deref(), source_commit.as_deref(), dispatch_id.as_deref(), tag_prefix.as_deref());
+    let vars = named_values(
+        &version,
+        source_repo.as_deref(),
+        source_commit.as_deref(),
+        dispatch_id.as_deref(),
+        tag_prefix.as_deref(),
+    );
     Ok(UpdateSettings {
         server,
         repo,
@@ -415,7 +439,9 @@ fn env_json(inputs: &Inputs<'_>) -> Result<BTreeMap<String, String>, SettingsErr
     let Some(text) = inputs.get("env_json") else { return Ok(BTreeMap::new()) };
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| bad("env_json", format!("is not JSON ({e}); pass the load-config job's env_json output")))?;
-    let object = value.as_object().ok_or_else(|| bad("env_json", "must be a JSON object like {\"GITEA_API_URL\": \"https://…\"}"))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| bad("env_json", "must be a JSON object like {\"GITEA_API_URL\": \"https://…\"}"))?;
     Ok(object
         .iter()
         .filter_map(|(k, v)| match v {
@@ -434,31 +460,58 @@ fn dispatch_settings(inputs: &Inputs<'_>, request: &Request) -> Result<DispatchS
     let env = &request.env;
     let config = env_json(inputs)?;
     let server = match (inputs.get("server_url"), config.get("GITEA_API_URL").filter(|u| !u.is_empty())) {
-        (None, Some(url)) => server(Some(url), env, "env_json").map_err(|e| bad("env_json", format!("GITEA_API_URL {}", e.message)))?,
+        (None, Some(url)) => {
+            server(Some(url), env, "env_json").map_err(|e| bad("env_json", format!("GITEA_API_URL {}", e.message)))?
+        }
         (given, _) => server(given, env, "server_url")?,
     };
-    let gitops_repo = repo_name("GITOPS_REPO", inputs.get("gitops_repo").ok_or_else(|| bad("GITOPS_REPO", "is required: the GitOps repository, owner/name"))?)?;
-    let file = inputs.first(&["gitops_file", "file"]).map(|(_, f)| f.trim().to_string()).ok_or_else(|| bad("GITOPS_FILE", "is required: the file the GitOps workflow edits"))?;
-    let (expr_input, expression_text) = inputs.first(&["gitops_yq_tpl", "yq_tpl"]).ok_or_else(|| bad("GITOPS_YQ_TPL", "is required: the yq expression the GitOps workflow applies"))?;
-    let expression = expr::parse(expression_text).map_err(|e| bad(if expr_input == "yq_tpl" { "yq_tpl" } else { "GITOPS_YQ_TPL" }, format!("invalid expression\n{}", e.render(expression_text))))?;
-    let version = validate_version(inputs.get("version").map(str::trim).ok_or_else(|| bad("version", "is required: the version to deploy"))?)?.to_string();
+    let gitops_repo = repo_name(
+        "GITOPS_REPO",
+        inputs
+            .get("gitops_repo")
+            .ok_or_else(|| bad("GITOPS_REPO", "is required: the GitOps repository, owner/name"))?,
+    )?;
+    let file = inputs
+        .first(&["gitops_file", "file"])
+        .map(|(_, f)| f.trim().to_string())
+        .ok_or_else(|| bad("GITOPS_FILE", "is required: the file the GitOps workflow edits"))?;
+    let (expr_input, expression_text) = inputs
+        .first(&["gitops_yq_tpl", "yq_tpl"])
+        .ok_or_else(|| bad("GITOPS_YQ_TPL", "is required: the yq expression the GitOps workflow applies"))?;
+    let expression = expr::parse(expression_text).map_err(|e| {
+        bad(
+            if expr_input == "yq_tpl" { "yq_tpl" } else { "GITOPS_YQ_TPL" },
+            format!("invalid expression\n{}", e.render(expression_text)),
+        )
+    })?;
+    let version = validate_version(
+        inputs.get("version").map(str::trim).ok_or_else(|| bad("version", "is required: the version to deploy"))?,
+    )?
+    .to_string();
     let token = inputs.get("token").map(|t| t.trim().to_string()).ok_or_else(|| {
         bad("token", "is required: pass a token that can dispatch workflows in the GitOps repository (secrets.GITOPS_DISPATCH_TOKEN)")
     })?;
     let status_token = inputs.get("status_token").map_or_else(|| token.clone(), |t| t.trim().to_string());
     let source_repo = match inputs.get("source_repo") {
         Some(r) => repo_name("source_repo", r)?,
-        None => repo_name("source_repo", env.get("GITHUB_REPOSITORY").map_or("", String::as_str))
-            .map_err(|_| bad("source_repo", "is not set and the runner gave no GITHUB_REPOSITORY: set it to owner/name"))?,
+        None => repo_name("source_repo", env.get("GITHUB_REPOSITORY").map_or("", String::as_str)).map_err(|_| {
+            bad("source_repo", "is not set and the runner gave no GITHUB_REPOSITORY: set it to owner/name")
+        })?,
     };
     let source_commit = inputs
         .get("source_commit")
         .or_else(|| env.get("GITHUB_SHA").map(String::as_str))
         .map(|s| s.trim().to_string())
         .filter(|s| (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit()))
-        .ok_or_else(|| bad("source_commit", "is not a commit sha (and the runner gave no GITHUB_SHA): set it to the commit being deployed"))?;
-    let tag_prefix = one_line("git_tag_prefix", inputs.get("git_tag_prefix").or(config.get("GIT_TAG_PREFIX").map(String::as_str)))?
-        .filter(|p| !p.is_empty());
+        .ok_or_else(|| {
+            bad(
+                "source_commit",
+                "is not a commit sha (and the runner gave no GITHUB_SHA): set it to the commit being deployed",
+            )
+        })?;
+    let tag_prefix =
+        one_line("git_tag_prefix", inputs.get("git_tag_prefix").or(config.get("GIT_TAG_PREFIX").map(String::as_str)))?
+            .filter(|p| !p.is_empty());
     let consumer_name = source_repo.rsplit('/').next().unwrap_or(&source_repo).to_string();
     let status_context = match inputs.get("status_context") {
         Some(c) => one_line("status_context", Some(c))?.unwrap_or_default(),
@@ -501,7 +554,8 @@ fn dispatch_settings(inputs: &Inputs<'_>, request: &Request) -> Result<DispatchS
 }
 
 fn file_edit(file: &str, text: &str, expr_input: &str) -> Result<FileEdit, SettingsError> {
-    let expression = expr::parse(text).map_err(|e| bad(expr_input, format!("invalid expression\n{}", e.render(text))))?;
+    let expression =
+        expr::parse(text).map_err(|e| bad(expr_input, format!("invalid expression\n{}", e.render(text))))?;
     Ok(FileEdit { file: file.to_string(), expression_text: text.to_string(), expression, json: is_json(file) })
 }
 
@@ -558,7 +612,12 @@ mod tests {
 
     #[test]
     fn apply_reads_upper_case_seed_inputs() {
-        let r = request(&[("mode", "apply"), ("GITOPS_FILE", "dev/Chart.yaml"), ("gitops_yq_tpl", ".version = \"{{VERSION}}\""), ("version", " 1.2.3 ")]);
+        let r = request(&[
+            ("mode", "apply"),
+            ("GITOPS_FILE", "dev/Chart.yaml"),
+            ("gitops_yq_tpl", ".version = \"{{VERSION}}\""),
+            ("version", " 1.2.3 "),
+        ]);
         let Settings::Apply(s) = Settings::parse(&r).unwrap() else { panic!() };
         assert_eq!(s.workspace, "/w");
         assert_eq!(s.edits[0].file, "dev/Chart.yaml");
@@ -585,10 +644,17 @@ mod tests {
         assert!(err.to_string().contains("'sync' is not a mode"), "{err}");
         let err = Settings::parse(&request(&[("mode", "apply"), ("file", "a.yaml")])).unwrap_err();
         assert_eq!(err.input, "yq_tpl");
-        let err = Settings::parse(&request(&[("mode", "apply"), ("file", "a"), ("yq_tpl", ".a ="), ("version", "1")])).unwrap_err();
+        let err = Settings::parse(&request(&[("mode", "apply"), ("file", "a"), ("yq_tpl", ".a ="), ("version", "1")]))
+            .unwrap_err();
         assert_eq!(err.input, "yq_tpl");
         assert!(err.message.contains('^'), "{err}");
-        let err = Settings::parse(&request(&[("mode", "apply"), ("file", "a"), ("yq_tpl", "."), ("version", "1.2.3; rm -rf")])).unwrap_err();
+        let err = Settings::parse(&request(&[
+            ("mode", "apply"),
+            ("file", "a"),
+            ("yq_tpl", "."),
+            ("version", "1.2.3; rm -rf"),
+        ]))
+        .unwrap_err();
         assert_eq!(err.input, "version");
     }
 

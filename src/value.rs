@@ -156,12 +156,9 @@ impl Value {
             (Value::Number(a), Value::Number(b)) => {
                 a == b || matches!((parse_number(a), parse_number(b)), (Some(x), Some(y)) if x == y)
             }
-            (Value::Seq(a), Value::Seq(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.loosely_equals(y))
-            }
+            (Value::Seq(a), Value::Seq(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.loosely_equals(y)),
             (Value::Map(a), Value::Map(b)) => {
-                a.len() == b.len()
-                    && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v.loosely_equals(w)))
+                a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v.loosely_equals(w)))
             }
             _ => self == other,
         }

@@ -71,9 +71,15 @@ impl Http for JsHost {
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
         let request = serde::Serialize::serialize(&request, &serializer).map_err(|e| HttpError(e.to_string()))?;
         let response = wasm_bindgen_futures::JsFuture::from(self.fetch_js(request)).await.map_err(|e| {
-            HttpError(js_sys::Reflect::get(&e, &JsValue::from_str("message")).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "request failed".into()))
+            HttpError(
+                js_sys::Reflect::get(&e, &JsValue::from_str("message"))
+                    .ok()
+                    .and_then(|m| m.as_string())
+                    .unwrap_or_else(|| "request failed".into()),
+            )
         })?;
-        serde_wasm_bindgen::from_value(response).map_err(|e| HttpError(format!("malformed response from the shim: {e}")))
+        serde_wasm_bindgen::from_value(response)
+            .map_err(|e| HttpError(format!("malformed response from the shim: {e}")))
     }
 }
 

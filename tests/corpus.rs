@@ -41,8 +41,8 @@ fn vars() -> Vars {
 /// `keys` changed (in place or added); returns the new text.
 fn edit_checked(path: &Path, src: &str, expression: &str, keys: &[&str]) -> String {
     let expr = parse(expression).unwrap();
-    let edited = edit(src.as_bytes(), &expr, &vars(), false)
-        .unwrap_or_else(|e| panic!("{}: {expression}: {e}", path.display()));
+    let edited =
+        edit(src.as_bytes(), &expr, &vars(), false).unwrap_or_else(|e| panic!("{}: {expression}: {e}", path.display()));
     let out = String::from_utf8(edited.bytes).unwrap();
     let old: Vec<&str> = src.split_inclusive('\n').collect();
     let new: Vec<&str> = out.split_inclusive('\n').collect();
@@ -53,7 +53,9 @@ fn edit_checked(path: &Path, src: &str, expression: &str, keys: &[&str]) -> Stri
             (Some(a), Some(b)) if a == b => (i, j) = (i + 1, j + 1),
             (Some(a), Some(b)) if is_target(a) && is_target(b) => (i, j) = (i + 1, j + 1),
             (_, Some(b)) if is_target(b) => j += 1,
-            (a, b) => panic!("{}: {expression}: line {} changed outside the target: {a:?} -> {b:?}", path.display(), i + 1),
+            (a, b) => {
+                panic!("{}: {expression}: line {} changed outside the target: {a:?} -> {b:?}", path.display(), i + 1)
+            }
         }
     }
     out
@@ -104,7 +106,11 @@ fn check_set(path: &Path, src: &str, expression: &str, target: &[&str], tally: &
     tally.files += 1;
     if let (Some(mut before), Some(after)) = (load(src), load(&out)) {
         set(&mut before[0], target, "1.10");
-        assert!(before == after, "{}: {expression}: data differs from what yq would produce\n{before:?}\n{after:?}", path.display());
+        assert!(
+            before == after,
+            "{}: {expression}: data differs from what yq would produce\n{before:?}\n{after:?}",
+            path.display()
+        );
         tally.independently_checked += 1;
     };
 }

@@ -71,7 +71,12 @@ fn quoted_styles_are_kept() {
 
 #[test]
 fn new_non_string_is_plain() {
-    check("v.yaml", "replicas: \"1\"\nenabled: no\n", ".replicas = 3 | .enabled = true", "replicas: 3\nenabled: true\n");
+    check(
+        "v.yaml",
+        "replicas: \"1\"\nenabled: no\n",
+        ".replicas = 3 | .enabled = true",
+        "replicas: 3\nenabled: true\n",
+    );
 }
 
 #[test]
@@ -107,7 +112,8 @@ fn lone_carriage_return_line_breaks_are_refused_for_edits() {
     assert!(err.to_string().contains("carriage return alone"), "{err}");
     assert_eq!(run("v.yaml", "a: 1\rb: 2\r", ".a = 1").unwrap(), "a: 1\rb: 2\r");
     // Found by fuzzing: a key after a lone `\r` was taken for the first key of a `- ` item.
-    let err = run("v.yaml", "ageVers)on: v\"lmRelease\nm   - name: &app\rnamme: 3 ", ".a| .version = \"{{VERSION}}\"").unwrap_err();
+    let err = run("v.yaml", "ageVers)on: v\"lmRelease\nm   - name: &app\rnamme: 3 ", ".a| .version = \"{{VERSION}}\"")
+        .unwrap_err();
     assert!(err.to_string().contains("carriage return alone"), "{err}");
     // The last entry of a mapping, not at the start of its line, is refused, not a panic.
     let err = run("v.yaml", "x: 1\n? a\n: 2\n", "del(.a)").unwrap_err();
@@ -150,12 +156,7 @@ fn inserted_keys_follow_the_last_entry_before_trailing_comments() {
 
 #[test]
 fn new_nested_mappings_use_the_files_indent() {
-    check(
-        "values.yaml",
-        "a:\n    b: 1\n",
-        ".x.w.z = \"{{VERSION}}\"",
-        "a:\n    b: 1\nx:\n    w:\n        z: 1.2.4\n",
-    );
+    check("values.yaml", "a:\n    b: 1\n", ".x.w.z = \"{{VERSION}}\"", "a:\n    b: 1\nx:\n    w:\n        z: 1.2.4\n");
     check("values.yaml", "", ".image.tag = \"{{VERSION}}\"", "image:\n  tag: 1.2.4\n");
 }
 
@@ -201,14 +202,24 @@ fn block_sequences_get_appended_items() {
 
 #[test]
 fn block_scalars_keep_their_header() {
-    check("v.yaml", "notes: |\n  old\n  text\nnext: 1\n", ".notes = \"new\\nlines\\n\"", "notes: |\n  new\n  lines\nnext: 1\n");
+    check(
+        "v.yaml",
+        "notes: |\n  old\n  text\nnext: 1\n",
+        ".notes = \"new\\nlines\\n\"",
+        "notes: |\n  new\n  lines\nnext: 1\n",
+    );
     check("v.yaml", "notes: |-\n  old\n\nnext: 1\n", ".notes = \"new\"", "notes: |-\n  new\n\nnext: 1\n");
     check("v.yaml", "notes: >\n  old\nnext: 1\n", ".notes = \"new\"", "notes: >-\n  new\nnext: 1\n");
 }
 
 #[test]
 fn update_and_substitution_forms() {
-    check("v.yaml", "image: repo/app:1.0 # img\n", ".image |= sub(\":.*$\", \":{{VERSION}}\")", "image: repo/app:1.2.4 # img\n");
+    check(
+        "v.yaml",
+        "image: repo/app:1.0 # img\n",
+        ".image |= sub(\":.*$\", \":{{VERSION}}\")",
+        "image: repo/app:1.2.4 # img\n",
+    );
     check("v.yaml", "a: x\nb: y\n", ".a = \"1\" | .b = \"2\"", "a: \"1\"\nb: \"2\"\n");
     check("v.yaml", "tag:\nnext: 1\n", ".tag = \"{{VERSION}}\"", "tag: 1.2.4\nnext: 1\n");
 }
@@ -261,5 +272,8 @@ fn changes_report_path_values_and_line() {
     let edited = edit(b"# x\nimage:\n  tag: 1.0\n", &expr, &vars(), false).unwrap();
     assert_eq!(edited.changes.len(), 1);
     let change = &edited.changes[0];
-    assert_eq!((change.path.as_str(), change.old.as_deref(), change.new.as_deref(), change.line), (".image.tag", Some("1.0"), Some("1.2.4"), 3));
+    assert_eq!(
+        (change.path.as_str(), change.old.as_deref(), change.new.as_deref(), change.line),
+        (".image.tag", Some("1.0"), Some("1.2.4"), 3)
+    );
 }

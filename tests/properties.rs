@@ -64,13 +64,103 @@ fn reread(text: &str) -> Result<Value, TestCaseError> {
 
 /// Pieces that YAML (1.1 or 1.2), the quoting rules or the expression language treat specially.
 const FRAGMENTS: &[&str] = &[
-    "yes", "no", "on", "off", "y", "N", "true", "False", "null", "Null", "~", "1.10", "0755", "0x1F", "0o17", "1e3",
-    ".inf", "-.Inf", ".nan", "12:30", "190:20:30", "2024-01-01", "1_000", "+1", ".5", "1.", "-", "- ", "--- ", "---",
-    "...", "? ", "?", ": ", ":", ":\t", "#", " #", "# ", "\t#", "'", "''", "\"", "\\", "\\n", "\\u0041", "\n", "\n\n",
-    "\r\n", "\r", "\t", " ", "  ", "a", "b", "1.2.3", "v1.10", "nginx:1.25", "repo/app:1.2.3", "é", "日本", "😀",
-    "\u{0}", "\u{1}", "\u{8}", "\u{1b}", "\u{7f}", "\u{85}", "\u{a0}", "\u{2028}", "\u{2029}", "\u{feff}", "\u{fffd}",
-    "|", "|-", ">", ">+", "&a", "*a", "!a", "!!str ", "%TAG", "@", "`", ",", "[", "]", "{", "}", "{{VERSION}}", "{{",
-    "}}", "$1", "${1}", "<<", "=", "\"{{ .Values.x }}\"",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "N",
+    "true",
+    "False",
+    "null",
+    "Null",
+    "~",
+    "1.10",
+    "0755",
+    "0x1F",
+    "0o17",
+    "1e3",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "12:30",
+    "190:20:30",
+    "2024-01-01",
+    "1_000",
+    "+1",
+    ".5",
+    "1.",
+    "-",
+    "- ",
+    "--- ",
+    "---",
+    "...",
+    "? ",
+    "?",
+    ": ",
+    ":",
+    ":\t",
+    "#",
+    " #",
+    "# ",
+    "\t#",
+    "'",
+    "''",
+    "\"",
+    "\\",
+    "\\n",
+    "\\u0041",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\r",
+    "\t",
+    " ",
+    "  ",
+    "a",
+    "b",
+    "1.2.3",
+    "v1.10",
+    "nginx:1.25",
+    "repo/app:1.2.3",
+    "é",
+    "日本",
+    "😀",
+    "\u{0}",
+    "\u{1}",
+    "\u{8}",
+    "\u{1b}",
+    "\u{7f}",
+    "\u{85}",
+    "\u{a0}",
+    "\u{2028}",
+    "\u{2029}",
+    "\u{feff}",
+    "\u{fffd}",
+    "|",
+    "|-",
+    ">",
+    ">+",
+    "&a",
+    "*a",
+    "!a",
+    "!!str ",
+    "%TAG",
+    "@",
+    "`",
+    ",",
+    "[",
+    "]",
+    "{",
+    "}",
+    "{{VERSION}}",
+    "{{",
+    "}}",
+    "$1",
+    "${1}",
+    "<<",
+    "=",
+    "\"{{ .Values.x }}\"",
 ];
 
 /// Strings built to hit the corners: fragment soup, arbitrary unicode, printable ASCII.
@@ -93,7 +183,8 @@ enum OldStyle {
     Folded,
 }
 
-const OLD_STYLES: [OldStyle; 5] = [OldStyle::Plain, OldStyle::Single, OldStyle::Double, OldStyle::Literal, OldStyle::Folded];
+const OLD_STYLES: [OldStyle; 5] =
+    [OldStyle::Plain, OldStyle::Single, OldStyle::Double, OldStyle::Literal, OldStyle::Folded];
 
 /// Where the `key:` of the edited scalar sits.
 #[derive(Clone, Copy, Debug)]
@@ -145,7 +236,12 @@ fn any_string_into_any_scalar_style_reads_back_exactly() {
         prop::sample::select(OLD_STYLES.to_vec()),
         prop::sample::select(vec![Place::Top, Place::Nested, Place::InSeq]),
         prop::sample::select(vec!["\n", "\r\n"]),
-        prop::sample::select(vec![r#"= strenv(VERSION)"#, r#"= "{{VERSION}}""#, "= {{VERSION}}", r#"|= strenv(VERSION)"#]),
+        prop::sample::select(vec![
+            r#"= strenv(VERSION)"#,
+            r#"= "{{VERSION}}""#,
+            "= {{VERSION}}",
+            r#"|= strenv(VERSION)"#,
+        ]),
         tricky_string(),
     );
     let written: Vec<Cell<usize>> = OLD_STYLES.iter().map(|_| Cell::new(0)).collect();
@@ -180,7 +276,9 @@ fn any_string_into_any_scalar_style_reads_back_exactly() {
                 refused[slot].set(refused[slot].get() + 1);
                 note(&examples, &why, format!("{style:?} {text:?}"));
             }
-            Err(e) => return Err(TestCaseError::fail(format!("{expression} with VERSION={text:?} on\n{doc}\nfailed: {e}"))),
+            Err(e) => {
+                return Err(TestCaseError::fail(format!("{expression} with VERSION={text:?} on\n{doc}\nfailed: {e}")))
+            }
         }
         Ok(())
     });
@@ -342,7 +440,10 @@ fn folded_line() -> impl Strategy<Value = String> {
 fn scalar() -> impl Strategy<Value = Scalar> {
     let literal = (
         block_line(),
-        prop::collection::vec(prop_oneof![Just(String::new()), block_line(), block_line().prop_map(|l| format!("  {l}"))], 0..3),
+        prop::collection::vec(
+            prop_oneof![Just(String::new()), block_line(), block_line().prop_map(|l| format!("  {l}"))],
+            0..3,
+        ),
         block_line(),
         any::<bool>(),
         any::<bool>(),
@@ -401,7 +502,8 @@ fn gen() -> impl Strategy<Value = Gen> {
                 let keyed = entries.into_iter().map(|(d, k, g)| (k, (d, g))).collect();
                 Gen::Map(unique(keyed).into_iter().map(|(k, (d, g))| (d, k, g)).collect())
             }),
-            (prop::collection::vec((decos(), inner), 1..4), any::<bool>()).prop_map(|(items, flat)| Gen::Seq(items, flat)),
+            (prop::collection::vec((decos(), inner), 1..4), any::<bool>())
+                .prop_map(|(items, flat)| Gen::Seq(items, flat)),
         ]
     })
 }
@@ -702,9 +804,15 @@ fn replace_at(value: &mut Value, path: &[Seg], new: Value) {
 fn identity_returns_any_document_byte_for_byte() {
     let count = Cell::new(0);
     let result = runner(400).run(&doc(), |doc| {
-        let stream = Stream::parse(&doc.text).map_err(|e| TestCaseError::fail(format!("generated YAML does not parse: {e}\n{}", doc.text)))?;
+        let stream = Stream::parse(&doc.text)
+            .map_err(|e| TestCaseError::fail(format!("generated YAML does not parse: {e}\n{}", doc.text)))?;
         prop_assert_eq!(stream.docs.len(), 1);
-        prop_assert_eq!(&stream.value_of(&stream.docs[0].root), &doc.value, "generated YAML reads back differently:\n{}", doc.text);
+        prop_assert_eq!(
+            &stream.value_of(&stream.docs[0].root),
+            &doc.value,
+            "generated YAML reads back differently:\n{}",
+            doc.text
+        );
         let expr = parse(".").unwrap();
         let edited = edit(doc.text.as_bytes(), &expr, &Vars::new(), false)
             .map_err(|e| TestCaseError::fail(format!("`.` failed: {e}\n{}", doc.text)))?;
@@ -760,7 +868,9 @@ fn setting_one_scalar_changes_only_its_lines() {
                 note(&examples, &why, format!("{expression} with {text:?} on {:?}", &src[leaf.span.clone()]));
                 return Ok(());
             }
-            Err(e) => return Err(TestCaseError::fail(format!("{expression} with VERSION={text:?} failed: {e}\n{src}"))),
+            Err(e) => {
+                return Err(TestCaseError::fail(format!("{expression} with VERSION={text:?} failed: {e}\n{src}")))
+            }
         };
         // Lines: those before the scalar's first line and after its last stay as they were.
         let (old_lines, new_lines) = (lines(src), lines(&out));
@@ -768,7 +878,13 @@ fn setting_one_scalar_changes_only_its_lines() {
         let last = first + src[leaf.span.clone()].trim_end_matches('\n').matches('\n').count();
         let after = old_lines.len().saturating_sub(last + 1);
         prop_assert!(new_lines.len() >= first + after, "lines lost:\n{}\n->\n{}", src, out);
-        prop_assert_eq!(&old_lines[..first], &new_lines[..first], "a line before the scalar changed:\n{}\n->\n{}", src, out);
+        prop_assert_eq!(
+            &old_lines[..first],
+            &new_lines[..first],
+            "a line before the scalar changed:\n{}\n->\n{}",
+            src,
+            out
+        );
         prop_assert_eq!(
             &old_lines[old_lines.len() - after..],
             &new_lines[new_lines.len() - after..],
@@ -870,7 +986,9 @@ fn alias_bomb_is_expanded_instead_of_refused() {
 /// the evaluator stops such an expression with an error once it has stored 256 MiB.
 #[test]
 fn assignments_copying_the_document_grow_it_exponentially() {
-    let evaluate = |expression: &str, doc: &Value| gitops_action::expr::evaluate(&parse(expression).unwrap(), doc.clone(), &Vars::new());
+    let evaluate = |expression: &str, doc: &Value| {
+        gitops_action::expr::evaluate(&parse(expression).unwrap(), doc.clone(), &Vars::new())
+    };
     let chain = (0..40).map(|i| format!(".k{i}")).collect::<Vec<_>>().join(" = ");
     let mut keys = Map::new();
     for i in 0..16 {

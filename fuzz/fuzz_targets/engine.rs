@@ -13,15 +13,10 @@ use libfuzzer_sys::fuzz_target;
 const FALLBACK: &str = "# app\nimage:\n  repository: repo/app\n  tag: \"1.2.3\" # pinned\nreplicas: 2\nlist:\n- a\n- {b: 1}\nnotes: |\n  line\n";
 
 fn vars() -> Vars {
-    [
-        ("VERSION", "1.2.4"),
-        ("SOURCE_REPO", "niko/app"),
-        ("EMPTY", ""),
-        ("TRICKY", "\" | .x = \"evil\n#: yes\t"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
+    [("VERSION", "1.2.4"), ("SOURCE_REPO", "niko/app"), ("EMPTY", ""), ("TRICKY", "\" | .x = \"evil\n#: yes\t")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Known finding, skipped so the fuzzer explores elsewhere (`FUZZ_ALL=1` keeps it): an

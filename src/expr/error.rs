@@ -40,24 +40,12 @@ impl ExprError {
     pub fn render(&self, src: &str) -> String {
         let span = clamp(src, self.span.clone());
         let line_start = src[..span.start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = src[span.start..]
-            .find('\n')
-            .map_or(src.len(), |i| span.start + i);
+        let line_end = src[span.start..].find('\n').map_or(src.len(), |i| span.start + i);
         let line = src[line_start..line_end].trim_end_matches('\r');
         // Keep tabs so the carets line up under tab-indented text.
-        let pad: String = src[line_start..span.start]
-            .chars()
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        let width = src[span.start..span.end.min(line_end)]
-            .chars()
-            .count()
-            .max(1);
-        format!(
-            "{}\n    {line}\n    {pad}{}",
-            self.message,
-            "^".repeat(width)
-        )
+        let pad: String = src[line_start..span.start].chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+        let width = src[span.start..span.end.min(line_end)].chars().count().max(1);
+        format!("{}\n    {line}\n    {pad}{}", self.message, "^".repeat(width))
     }
 }
 
@@ -91,10 +79,7 @@ mod tests {
         let err = ExprError::new(".é | foo", 6..9, "unknown function 'foo'");
         assert_eq!(err.message, "unknown function 'foo' at column 6");
         assert_eq!(err.to_string(), err.message);
-        assert_eq!(
-            err.render(".é | foo"),
-            "unknown function 'foo' at column 6\n    .é | foo\n         ^^^"
-        );
+        assert_eq!(err.render(".é | foo"), "unknown function 'foo' at column 6\n    .é | foo\n         ^^^");
     }
 
     #[test]
@@ -102,25 +87,16 @@ mod tests {
         let src = ".a = 1 |\n\t.b = foo";
         let err = ExprError::new(src, 15..18, "unknown function 'foo'");
         assert_eq!(err.message, "unknown function 'foo' at line 2, column 7");
-        assert_eq!(
-            err.render(src),
-            "unknown function 'foo' at line 2, column 7\n    \t.b = foo\n    \t     ^^^"
-        );
+        assert_eq!(err.render(src), "unknown function 'foo' at line 2, column 7\n    \t.b = foo\n    \t     ^^^");
     }
 
     #[test]
     fn spans_at_the_end_or_out_of_range_still_render() {
         let err = ExprError::new("\"abc", 4..4, "unterminated string");
         assert_eq!(err.message, "unterminated string at column 5");
-        assert_eq!(
-            err.render("\"abc"),
-            "unterminated string at column 5\n    \"abc\n        ^"
-        );
+        assert_eq!(err.render("\"abc"), "unterminated string at column 5\n    \"abc\n        ^");
         // A span past the end or inside a character is clamped rather than panicking.
-        let err = ExprError {
-            message: "m".into(),
-            span: 2..99,
-        };
+        let err = ExprError { message: "m".into(), span: 2..99 };
         assert_eq!(err.render("é"), "m\n    é\n     ^");
     }
 }

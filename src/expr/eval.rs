@@ -50,10 +50,7 @@ impl Place {
     fn child(&self, seg: Seg) -> Place {
         let mut path = self.path.clone();
         path.push(seg);
-        Place {
-            doc: self.doc,
-            path,
-        }
+        Place { doc: self.doc, path }
     }
 }
 
@@ -67,32 +64,15 @@ struct Out {
 
 impl Out {
     fn input(input: &Place) -> Out {
-        Out {
-            places: vec![input.clone()],
-            same: true,
-        }
+        Out { places: vec![input.clone()], same: true }
     }
 }
 
 /// Evaluates `root` (parsed from `src`) against `input`.
-pub(crate) fn evaluate(
-    root: &Node,
-    src: &str,
-    input: Value,
-    vars: &Vars,
-) -> Result<Vec<Value>, ExprError> {
+pub(crate) fn evaluate(root: &Node, src: &str, input: Value, vars: &Vars) -> Result<Vec<Value>, ExprError> {
     check_names(root, src, vars)?;
-    let mut cx = Cx {
-        src,
-        vars,
-        docs: vec![input],
-        regexes: HashMap::new(),
-        stored: 0,
-    };
-    let start = Place {
-        doc: 0,
-        path: Vec::new(),
-    };
+    let mut cx = Cx { src, vars, docs: vec![input], regexes: HashMap::new(), stored: 0 };
+    let start = Place { doc: 0, path: Vec::new() };
     let out = cx.eval(root, &start)?;
     match out.places.as_slice() {
         // The usual update: one output, the whole (updated) document, moved out.
@@ -114,11 +94,7 @@ fn check_names(node: &Node, src: &str, vars: &Vars) -> Result<(), ExprError> {
             let names: Vec<&str> = vars.keys().map(String::as_str).collect();
             format!("available names: {}", names.join(", "))
         };
-        Err(ExprError::new(
-            src,
-            span.clone(),
-            format!("unknown name '{name}'; {available}"),
-        ))
+        Err(ExprError::new(src, span.clone(), format!("unknown name '{name}'; {available}")))
     };
     match &node.kind {
         Kind::Str(parts) => {
@@ -129,14 +105,10 @@ fn check_names(node: &Node, src: &str, vars: &Vars) -> Result<(), ExprError> {
             }
         }
         Kind::Var(name) => check(name, &node.span)?,
-        Kind::Call(Call::Env {
-            name, name_span, ..
-        }) => check(name, name_span)?,
+        Kind::Call(Call::Env { name, name_span, .. }) => check(name, name_span)?,
         _ => {}
     }
-    node.children()
-        .into_iter()
-        .try_for_each(|child| check_names(child, src, vars))
+    node.children().into_iter().try_for_each(|child| check_names(child, src, vars))
 }
 
 struct Cx<'a> {
@@ -175,10 +147,7 @@ impl<'a> Cx<'a> {
     /// A new document holding `value`.
     fn new_place(&mut self, value: Value) -> Place {
         self.docs.push(value);
-        Place {
-            doc: self.docs.len() - 1,
-            path: Vec::new(),
-        }
+        Place { doc: self.docs.len() - 1, path: Vec::new() }
     }
 
     fn var(&self, name: &str, span: &Span) -> Result<&'a str, ExprError> {
@@ -203,10 +172,7 @@ impl<'a> Cx<'a> {
             Kind::Pipe(..) => {
                 let mut current = Out::input(input);
                 for stage in node.spine() {
-                    let mut next = Out {
-                        places: Vec::new(),
-                        same: current.same,
-                    };
+                    let mut next = Out { places: Vec::new(), same: current.same };
                     for place in &current.places {
                         let out = self.eval(stage, place)?;
                         next.same &= out.same;
@@ -222,10 +188,7 @@ impl<'a> Cx<'a> {
                     outs.push(self.eval(member, input)?);
                 }
                 // Combine from the right, as `a, (b, c)` nests.
-                let mut combined = outs.pop().unwrap_or(Out {
-                    places: Vec::new(),
-                    same: false,
-                });
+                let mut combined = outs.pop().unwrap_or(Out { places: Vec::new(), same: false });
                 while let Some(mut left) = outs.pop() {
                     if !(left.same && combined.same) {
                         left.places.extend(combined.places);
@@ -278,10 +241,7 @@ impl<'a> Cx<'a> {
             }
             Kind::Call(call) => return self.call(call, input, &node.span),
         };
-        Ok(Out {
-            places,
-            same: false,
-        })
+        Ok(Out { places, same: false })
     }
 
     /// `target[key]` / `target.key`, as yq traverses: map keys by text (with yq's `*`/`?`
@@ -292,17 +252,11 @@ impl<'a> Cx<'a> {
         match target {
             Value::Map(map) => {
                 let Some(name) = scalar_text(key) else {
-                    return Err(self.error(
-                        span,
-                        format!("cannot index !!map with {}{}", describe(key), at(place)),
-                    ));
+                    return Err(self.error(span, format!("cannot index !!map with {}{}", describe(key), at(place))));
                 };
                 if name.contains(['*', '?']) {
-                    let matches: Vec<Place> = map
-                        .keys()
-                        .filter(|k| glob(k, &name))
-                        .map(|k| place.child(Seg::Key(k.clone())))
-                        .collect();
+                    let matches: Vec<Place> =
+                        map.keys().filter(|k| glob(k, &name)).map(|k| place.child(Seg::Key(k.clone()))).collect();
                     if !matches.is_empty() {
                         return Ok(matches);
                     }
@@ -316,62 +270,33 @@ impl<'a> Cx<'a> {
                     } else {
                         ""
                     };
-                    return Err(self.error(
-                        span,
-                        format!("cannot index !!seq with {}{}{hint}", repr(key), at(place)),
-                    ));
+                    return Err(self.error(span, format!("cannot index !!seq with {}{}{hint}", repr(key), at(place))));
                 };
                 let len = items.len();
-                Ok(vec![place.child(Seg::Index(
-                    self.resolve_index(i, len, place, span)?,
-                ))])
+                Ok(vec![place.child(Seg::Index(self.resolve_index(i, len, place, span)?))])
             }
             Value::Null => match key {
                 Value::Number(text) if parse_int(text).is_some() => {
                     let i = parse_int(text).unwrap_or_default();
-                    Ok(vec![
-                        place.child(Seg::Index(self.resolve_index(i, 0, place, span)?))
-                    ])
+                    Ok(vec![place.child(Seg::Index(self.resolve_index(i, 0, place, span)?))])
                 }
                 _ => match scalar_text(key) {
                     Some(name) => Ok(vec![place.child(Seg::Key(name))]),
-                    None => Err(self.error(
-                        span,
-                        format!("cannot index !!null with {}{}", describe(key), at(place)),
-                    )),
+                    None => Err(self.error(span, format!("cannot index !!null with {}{}", describe(key), at(place)))),
                 },
             },
-            other => Err(self.error(
-                span,
-                format!(
-                    "cannot index {} with {}{}",
-                    describe(other),
-                    repr(key),
-                    at(place)
-                ),
-            )),
+            other => Err(self.error(span, format!("cannot index {} with {}{}", describe(other), repr(key), at(place)))),
         }
     }
 
     /// A sequence index, negative counting from the end of a sequence of `len` items.
-    fn resolve_index(
-        &self,
-        i: i64,
-        len: usize,
-        place: &Place,
-        span: &Span,
-    ) -> Result<usize, ExprError> {
-        let resolved = if i < 0 {
-            i.checked_add(i64::try_from(len).unwrap_or(i64::MAX))
-        } else {
-            Some(i)
-        };
+    fn resolve_index(&self, i: i64, len: usize, place: &Place, span: &Span) -> Result<usize, ExprError> {
+        let resolved = if i < 0 { i.checked_add(i64::try_from(len).unwrap_or(i64::MAX)) } else { Some(i) };
         match resolved.map(usize::try_from) {
             Some(Ok(index)) => Ok(index),
-            Some(Err(_)) if i < 0 => Err(self.error(
-                span,
-                format!("index [{i}] out of range, array size is {len}{}", at(place)),
-            )),
+            Some(Err(_)) if i < 0 => {
+                Err(self.error(span, format!("index [{i}] out of range, array size is {len}{}", at(place))))
+            }
             _ => Err(self.error(span, format!("index [{i}] is too large{}", at(place)))),
         }
     }
@@ -379,18 +304,10 @@ impl<'a> Cx<'a> {
     /// `target[]`: a sequence's items or a map's values; nothing for null.
     fn iterate(&self, place: &Place, span: &Span) -> Result<Vec<Place>, ExprError> {
         match self.get(place) {
-            Value::Map(map) => Ok(map
-                .keys()
-                .map(|k| place.child(Seg::Key(k.clone())))
-                .collect()),
-            Value::Seq(items) => Ok((0..items.len())
-                .map(|i| place.child(Seg::Index(i)))
-                .collect()),
+            Value::Map(map) => Ok(map.keys().map(|k| place.child(Seg::Key(k.clone()))).collect()),
+            Value::Seq(items) => Ok((0..items.len()).map(|i| place.child(Seg::Index(i))).collect()),
             Value::Null => Ok(Vec::new()),
-            other => Err(self.error(
-                span,
-                format!("cannot iterate over {}{}", describe(other), at(place)),
-            )),
+            other => Err(self.error(span, format!("cannot iterate over {}{}", describe(other), at(place)))),
         }
     }
 
@@ -422,31 +339,18 @@ impl<'a> Cx<'a> {
     /// the right side evaluated once per left output, as yq does). Where one side has no
     /// outputs yq still answers: `+` gives the other side, `==` compares with null, `and`/`or`
     /// treat it as false.
-    fn binary(
-        &mut self,
-        op: BinOp,
-        a: &Node,
-        b: &Node,
-        input: &Place,
-        span: &Span,
-    ) -> Result<Vec<Place>, ExprError> {
+    fn binary(&mut self, op: BinOp, a: &Node, b: &Node, input: &Place, span: &Span) -> Result<Vec<Place>, ExprError> {
         let lefts = self.values(a, input)?;
         let mut results = Vec::new();
         if lefts.is_empty() {
             let rights = self.values(b, input)?;
             match op {
                 BinOp::Add => results = rights,
-                BinOp::Eq | BinOp::Ne if rights.is_empty() => {
-                    results.push(Value::Bool(op == BinOp::Eq))
+                BinOp::Eq | BinOp::Ne if rights.is_empty() => results.push(Value::Bool(op == BinOp::Eq)),
+                BinOp::Eq | BinOp::Ne => {
+                    results.extend(rights.iter().map(|r| Value::Bool((*r == Value::Null) == (op == BinOp::Eq))))
                 }
-                BinOp::Eq | BinOp::Ne => results.extend(
-                    rights
-                        .iter()
-                        .map(|r| Value::Bool((*r == Value::Null) == (op == BinOp::Eq))),
-                ),
-                BinOp::Or if !rights.is_empty() => {
-                    results.extend(rights.iter().map(|r| Value::Bool(r.is_truthy())))
-                }
+                BinOp::Or if !rights.is_empty() => results.extend(rights.iter().map(|r| Value::Bool(r.is_truthy()))),
                 BinOp::And | BinOp::Or => results.push(Value::Bool(false)),
                 BinOp::Sub | BinOp::Alt => {}
             }
@@ -467,9 +371,7 @@ impl<'a> Cx<'a> {
             if rights.is_empty() {
                 match op {
                     BinOp::Add => results.push(left),
-                    BinOp::Eq | BinOp::Ne => {
-                        results.push(Value::Bool((left == Value::Null) == (op == BinOp::Eq)))
-                    }
+                    BinOp::Eq | BinOp::Ne => results.push(Value::Bool((left == Value::Null) == (op == BinOp::Eq))),
                     BinOp::And | BinOp::Or => results.push(Value::Bool(false)),
                     BinOp::Sub | BinOp::Alt => {}
                 }
@@ -478,9 +380,7 @@ impl<'a> Cx<'a> {
             for right in &rights {
                 let value = match op {
                     BinOp::Add => add(&left, right).map_err(|m| self.error(span, m))?,
-                    BinOp::Sub | BinOp::Alt => {
-                        subtract(&left, right).map_err(|m| self.error(span, m))?
-                    }
+                    BinOp::Sub | BinOp::Alt => subtract(&left, right).map_err(|m| self.error(span, m))?,
                     BinOp::Eq => Value::Bool(equals(&left, right)),
                     BinOp::Ne => Value::Bool(!equals(&left, right)),
                     BinOp::And | BinOp::Or => Value::Bool(right.is_truthy()),
@@ -496,13 +396,7 @@ impl<'a> Cx<'a> {
     /// change). `|=`: for each place (last first, as yq), the right side is evaluated with that
     /// place as `.` and its first output stored. `+=`/`-=`: the old value plus/minus the right
     /// side's output, the right side evaluated against the assignment's input.
-    fn assign(
-        &mut self,
-        op: AssignOp,
-        lhs: &Node,
-        rhs: &Node,
-        input: &Place,
-    ) -> Result<(), ExprError> {
+    fn assign(&mut self, op: AssignOp, lhs: &Node, rhs: &Node, input: &Place) -> Result<(), ExprError> {
         let targets = self.eval(lhs, input)?.places;
         match op {
             AssignOp::Set => {
@@ -526,11 +420,7 @@ impl<'a> Cx<'a> {
                     let old = self.get(target).clone();
                     let mut new = None;
                     for right in &self.values(rhs, input)? {
-                        let value = if op == AssignOp::Add {
-                            add(&old, right)
-                        } else {
-                            subtract(&old, right)
-                        };
+                        let value = if op == AssignOp::Add { add(&old, right) } else { subtract(&old, right) };
                         new = Some(value.map_err(|m| self.error(&rhs.span, m))?);
                     }
                     if let Some(value) = new {
@@ -645,15 +535,8 @@ impl<'a> Cx<'a> {
         let value = match call {
             Call::Select(cond) => {
                 let keep = self.values(cond, input)?.iter().any(Value::is_truthy);
-                let places = if keep {
-                    vec![input.clone()]
-                } else {
-                    Vec::new()
-                };
-                return Ok(Out {
-                    places,
-                    same: false,
-                });
+                let places = if keep { vec![input.clone()] } else { Vec::new() };
+                return Ok(Out { places, same: false });
             }
             Call::With(path, update) => {
                 for target in &self.eval(path, input)?.places {
@@ -672,26 +555,17 @@ impl<'a> Cx<'a> {
                     self.remove(target);
                 }
                 if deleted_input {
-                    return Ok(Out {
-                        places: Vec::new(),
-                        same: false,
-                    });
+                    return Ok(Out { places: Vec::new(), same: false });
                 }
                 return Ok(Out::input(input));
             }
             Call::Has(key) => {
-                let key = self
-                    .values(key, input)?
-                    .into_iter()
-                    .next()
-                    .unwrap_or(Value::Null);
+                let key = self.values(key, input)?.into_iter().next().unwrap_or(Value::Null);
                 let found = match (self.get(input), &key) {
-                    (Value::Map(map), key) => {
-                        scalar_text(key).is_some_and(|k| map.contains_key(&k))
+                    (Value::Map(map), key) => scalar_text(key).is_some_and(|k| map.contains_key(&k)),
+                    (Value::Seq(items), Value::Number(text)) => {
+                        parse_int(text).and_then(|i| usize::try_from(i).ok()).is_some_and(|i| i < items.len())
                     }
-                    (Value::Seq(items), Value::Number(text)) => parse_int(text)
-                        .and_then(|i| usize::try_from(i).ok())
-                        .is_some_and(|i| i < items.len()),
                     _ => false,
                 };
                 Value::Bool(found)
@@ -701,13 +575,8 @@ impl<'a> Cx<'a> {
                 match self.get(input) {
                     Value::String(s) => Value::Bool(regex.is_match(s)),
                     other => {
-                        return Err(self.error(
-                            span,
-                            format!(
-                                "cannot match with {}, can only match strings",
-                                other.type_name()
-                            ),
-                        ))
+                        return Err(self
+                            .error(span, format!("cannot match with {}, can only match strings", other.type_name())))
                     }
                 }
             }
@@ -715,9 +584,7 @@ impl<'a> Cx<'a> {
                 let regex = self.regex_arg(re, input)?;
                 let replacement = self.text_arg(with, input, "replacement")?;
                 match self.get(input) {
-                    Value::String(s) => {
-                        Value::String(regex.replace_all(s, replacement.as_str()).into_owned())
-                    }
+                    Value::String(s) => Value::String(regex.replace_all(s, replacement.as_str()).into_owned()),
                     other => {
                         return Err(self.error(
                             span,
@@ -730,11 +597,7 @@ impl<'a> Cx<'a> {
                     }
                 }
             }
-            Call::Env {
-                name,
-                name_span,
-                string,
-            } => {
+            Call::Env { name, name_span, string } => {
                 let raw = self.var(name, name_span)?;
                 if *string {
                     Value::String(raw.to_string())
@@ -749,10 +612,7 @@ impl<'a> Cx<'a> {
             }
             Call::Not => Value::Bool(!self.get(input).is_truthy()),
         };
-        Ok(Out {
-            places: vec![self.new_place(value)],
-            same: false,
-        })
+        Ok(Out { places: vec![self.new_place(value)], same: false })
     }
 
     /// The text of an argument's first output ("" if it has none), as yq takes it.
@@ -760,10 +620,7 @@ impl<'a> Cx<'a> {
         match self.values(node, input)?.into_iter().next() {
             None => Ok(String::new()),
             Some(value) => scalar_text(&value).ok_or_else(|| {
-                self.error(
-                    &node.span,
-                    format!("the {what} must be a string, not {}", value.type_name()),
-                )
+                self.error(&node.span, format!("the {what} must be a string, not {}", value.type_name()))
             }),
         }
     }
@@ -777,10 +634,7 @@ impl<'a> Cx<'a> {
         let regex = Regex::new(&pattern).map_err(|e| {
             let text = e.to_string();
             let detail = text.lines().rev().find_map(|l| l.strip_prefix("error: ")).unwrap_or(&text).to_string();
-            self.error(
-                &node.span,
-                format!("invalid regular expression {pattern:?}: {detail}"),
-            )
+            self.error(&node.span, format!("invalid regular expression {pattern:?}: {detail}"))
         })?;
         self.regexes.insert(pattern, regex.clone());
         Ok(regex)
@@ -862,11 +716,7 @@ fn path_text(path: &[Seg]) -> String {
     let mut text = String::new();
     for seg in path {
         match seg {
-            Seg::Key(k)
-                if !k.is_empty()
-                    && k.chars()
-                        .all(|c| c.is_alphanumeric() || c == '_' || c == '-') =>
-            {
+            Seg::Key(k) if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') => {
                 text.push('.');
                 text.push_str(k);
             }
@@ -887,9 +737,7 @@ fn equals(left: &Value, right: &Value) -> bool {
     match (left, right) {
         (Value::Null, _) | (_, Value::Null) => left == right,
         (Value::Number(_), Value::Number(_)) => left.loosely_equals(right),
-        (Value::Seq(_) | Value::Map(_), _) | (_, Value::Seq(_) | Value::Map(_)) => {
-            left.loosely_equals(right)
-        }
+        (Value::Seq(_) | Value::Map(_), _) | (_, Value::Seq(_) | Value::Map(_)) => left.loosely_equals(right),
         _ => match (scalar_text(left), scalar_text(right)) {
             (Some(name), Some(pattern)) => glob(&name, &pattern),
             _ => false,
@@ -970,21 +818,12 @@ fn subtract(left: &Value, right: &Value) -> Result<Value, String> {
     Ok(match (left, right) {
         (Value::Null, _) => right.clone(),
         (Value::Map(_), _) => return Err("maps cannot be subtracted".into()),
-        (Value::Seq(a), Value::Seq(b)) => Value::Seq(
-            a.iter()
-                .filter(|x| !b.iter().any(|y| x.loosely_equals(y)))
-                .cloned()
-                .collect(),
-        ),
+        (Value::Seq(a), Value::Seq(b)) => {
+            Value::Seq(a.iter().filter(|x| !b.iter().any(|y| x.loosely_equals(y))).cloned().collect())
+        }
         (Value::String(_), _) => return Err("strings cannot be subtracted".into()),
         (Value::Number(a), Value::Number(b)) => arithmetic(a, b, '-')?,
-        _ => {
-            return Err(format!(
-                "cannot subtract {} from {}",
-                right.type_name(),
-                left.type_name()
-            ))
-        }
+        _ => return Err(format!("cannot subtract {} from {}", right.type_name(), left.type_name())),
     })
 }
 
@@ -992,11 +831,7 @@ fn subtract(left: &Value, right: &Value) -> Result<Value, String> {
 /// anything else is computed as a float and written as yq (Go) writes it.
 fn arithmetic(a: &str, b: &str, op: char) -> Result<Value, String> {
     if let (Some(x), Some(y)) = (parse_int(a), parse_int(b)) {
-        let result = if op == '+' {
-            x.checked_add(y)
-        } else {
-            x.checked_sub(y)
-        };
+        let result = if op == '+' { x.checked_add(y) } else { x.checked_sub(y) };
         let n = result.ok_or_else(|| format!("integer overflow computing {a} {op} {b}"))?;
         let digits = a.trim_start_matches(['-', '+']);
         let text = match () {
@@ -1007,11 +842,7 @@ fn arithmetic(a: &str, b: &str, op: char) -> Result<Value, String> {
         return Ok(Value::Number(text));
     }
     match (parse_number(a), parse_number(b)) {
-        (Some(x), Some(y)) => Ok(Value::Number(go_float(if op == '+' {
-            x + y
-        } else {
-            x - y
-        }))),
+        (Some(x), Some(y)) => Ok(Value::Number(go_float(if op == '+' { x + y } else { x - y }))),
         _ => Err(format!("cannot compute {a} {op} {b}")),
     }
 }
@@ -1035,16 +866,9 @@ fn go_float(f: f64) -> String {
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     if !(-4..6).contains(&exponent) {
         let (first, rest) = digits.split_at(1);
-        let fraction = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
+        let fraction = if rest.is_empty() { String::new() } else { format!(".{rest}") };
         let exponent_sign = if exponent < 0 { '-' } else { '+' };
-        return format!(
-            "{sign}{first}{fraction}e{exponent_sign}{:02}",
-            exponent.unsigned_abs()
-        );
+        return format!("{sign}{first}{fraction}e{exponent_sign}{:02}", exponent.unsigned_abs());
     }
     let point = exponent + 1; // digits before the decimal point
     let count = digits.len() as i32;
@@ -1097,29 +921,18 @@ mod tests {
     #[test]
     fn integer_arithmetic_keeps_the_base() {
         assert_eq!(arithmetic("1", "2", '+'), Ok(Value::Number("3".into())));
-        assert_eq!(
-            arithmetic("0x10", "1", '+'),
-            Ok(Value::Number("0x11".into()))
-        );
-        assert_eq!(
-            arithmetic("0o7", "1", '+'),
-            Ok(Value::Number("0o10".into()))
-        );
+        assert_eq!(arithmetic("0x10", "1", '+'), Ok(Value::Number("0x11".into())));
+        assert_eq!(arithmetic("0o7", "1", '+'), Ok(Value::Number("0o10".into())));
         assert_eq!(arithmetic("0x1", "2", '-'), Ok(Value::Number("-1".into())));
         assert_eq!(arithmetic("1.5", "1", '+'), Ok(Value::Number("2.5".into())));
-        assert!(arithmetic("9223372036854775807", "1", '+')
-            .unwrap_err()
-            .contains("overflow"));
+        assert!(arithmetic("9223372036854775807", "1", '+').unwrap_err().contains("overflow"));
     }
 
     #[test]
     fn paths_render_as_expressions() {
         let key = |k: &str| Seg::Key(k.into());
         assert_eq!(path_text(&[]), ".");
-        assert_eq!(
-            path_text(&[key("a"), Seg::Index(0), key("b-c")]),
-            ".a[0].b-c"
-        );
+        assert_eq!(path_text(&[key("a"), Seg::Index(0), key("b-c")]), ".a[0].b-c");
         assert_eq!(path_text(&[key("a.b")]), ".[\"a.b\"]");
         assert_eq!(path_text(&[Seg::Index(2)]), ".[2]");
     }

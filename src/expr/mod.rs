@@ -119,10 +119,7 @@ impl Expr {
 pub fn parse(src: &str) -> Result<Expr, ExprError> {
     let tokens = lex::lex(src)?;
     let root = parse::parse(src, tokens)?;
-    Ok(Expr {
-        src: src.to_string(),
-        root,
-    })
+    Ok(Expr { src: src.to_string(), root })
 }
 
 /// Evaluates `expr` against one document, returning every output (yq semantics: `.a = 1`

@@ -117,11 +117,7 @@ pub(crate) enum Call {
     /// `test(regex)`
     Test(Box<Node>),
     /// `strenv(NAME)` (`string`) or `env(NAME)`.
-    Env {
-        name: String,
-        name_span: Span,
-        string: bool,
-    },
+    Env { name: String, name_span: Span, string: bool },
     /// `not`
     Not,
 }
@@ -324,22 +320,13 @@ pub(crate) fn parse(src: &str, tokens: Vec<Token>) -> Result<Node, ExprError> {
     if tokens.is_empty() {
         return Err(ExprError::new(src, 0..src.len(), "empty expression"));
     }
-    let mut parser = Parser {
-        src,
-        tokens,
-        pos: 0,
-        depth: 0,
-    };
+    let mut parser = Parser { src, tokens, pos: 0, depth: 0 };
     let node = parser.expr(0)?;
     if let Some(tok) = parser.tokens.get(parser.pos) {
         return Err(parser.unexpected(tok));
     }
     if node.height() > MAX_HEIGHT {
-        return Err(ExprError::new(
-            src,
-            node.span,
-            format!("expression nests too deeply (limit {MAX_HEIGHT})"),
-        ));
+        return Err(ExprError::new(src, node.span, format!("expression nests too deeply (limit {MAX_HEIGHT})")));
     }
     Ok(node)
 }
@@ -350,10 +337,7 @@ impl Node {
         match &self.kind {
             Kind::Index { target, index } => vec![target, index],
             Kind::Iterate(x) | Kind::Paren(x) => vec![x],
-            Kind::Pipe(a, b)
-            | Kind::Union(a, b)
-            | Kind::Binary(_, a, b)
-            | Kind::Assign(_, a, b) => vec![a, b],
+            Kind::Pipe(a, b) | Kind::Union(a, b) | Kind::Binary(_, a, b) | Kind::Assign(_, a, b) => vec![a, b],
             Kind::Call(Call::Select(x) | Call::Has(x) | Call::Del(x) | Call::Test(x)) => vec![x],
             Kind::Call(Call::With(a, b) | Call::Sub(a, b)) => vec![a, b],
             Kind::Call(Call::Env { .. } | Call::Not)
@@ -385,11 +369,7 @@ impl Node {
     /// counting once (they are evaluated in a loop).
     fn height(&self) -> usize {
         let members = self.spine();
-        let inner: Vec<&Node> = if members.len() > 1 {
-            members
-        } else {
-            self.children()
-        };
+        let inner: Vec<&Node> = if members.len() > 1 { members } else { self.children() };
         1 + inner.into_iter().map(Node::height).max().unwrap_or(0)
     }
 }
@@ -407,17 +387,11 @@ fn boxed(node: Node) -> Box<Node> {
 
 fn pipe(a: Node, b: Node) -> Node {
     let span = a.span.start..b.span.end;
-    Node {
-        kind: Kind::Pipe(boxed(a), boxed(b)),
-        span,
-    }
+    Node { kind: Kind::Pipe(boxed(a), boxed(b)), span }
 }
 
 fn identity_at(at: usize) -> Node {
-    Node {
-        kind: Kind::Identity,
-        span: at..at + 1,
-    }
+    Node { kind: Kind::Identity, span: at..at + 1 }
 }
 
 /// Whether `node` denotes places in the input (what assignments, `del` and `with` need).
@@ -425,9 +399,7 @@ pub(crate) fn is_path(node: &Node) -> bool {
     match &node.kind {
         Kind::Identity | Kind::Key(_) | Kind::Assign(..) => true,
         Kind::Index { target, .. } | Kind::Iterate(target) | Kind::Paren(target) => is_path(target),
-        Kind::Pipe(a, b) | Kind::Union(a, b) | Kind::Binary(BinOp::Alt, a, b) => {
-            is_path(a) && is_path(b)
-        }
+        Kind::Pipe(a, b) | Kind::Union(a, b) | Kind::Binary(BinOp::Alt, a, b) => is_path(a) && is_path(b),
         Kind::Call(call) => matches!(call, Call::Select(_) | Call::With(..) | Call::Del(_)),
         _ => false,
     }
@@ -441,9 +413,7 @@ fn describe(node: &Node) -> String {
         Kind::Literal(_) => "a number".into(),
         Kind::Str(_) => "a string literal".into(),
         Kind::Var(name) => format!("the template {{{{{name}}}}}"),
-        Kind::Index { target, .. } | Kind::Iterate(target) | Kind::Paren(target) => {
-            describe(target)
-        }
+        Kind::Index { target, .. } | Kind::Iterate(target) | Kind::Paren(target) => describe(target),
         Kind::Pipe(a, b) | Kind::Union(a, b) | Kind::Binary(BinOp::Alt, a, b) => {
             describe(if is_path(a) { b } else { a })
         }
@@ -482,9 +452,7 @@ impl Parser<'_> {
 
     fn unexpected(&self, token: &Token) -> ExprError {
         match &token.tok {
-            Tok::Ident(w) if is_unsupported(w) => {
-                self.error(token.span.clone(), format!("`{w}` is not supported"))
-            }
+            Tok::Ident(w) if is_unsupported(w) => self.error(token.span.clone(), format!("`{w}` is not supported")),
             _ => self.error(
                 token.span.clone(),
                 format!(
@@ -499,18 +467,13 @@ impl Parser<'_> {
     fn enter(&mut self, span: Span) -> Result<(), ExprError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.error(
-                span,
-                format!("expression nests too deeply (limit {MAX_DEPTH})"),
-            ));
+            return Err(self.error(span, format!("expression nests too deeply (limit {MAX_DEPTH})")));
         }
         Ok(())
     }
 
     fn current_span(&self) -> Span {
-        self.tokens
-            .get(self.pos)
-            .map_or_else(|| self.end(), |t| t.span.clone())
+        self.tokens.get(self.pos).map_or_else(|| self.end(), |t| t.span.clone())
     }
 
     /// Consumes the closing `close` of the opener at `open`, returning its span.
@@ -522,18 +485,10 @@ impl Parser<'_> {
             }
             Some(t) => {
                 let want = if close == Tok::RParen { "`)`" } else { "`]`" };
-                Err(self.error(
-                    t.span.clone(),
-                    format!("expected {want}, found {}", self.quote(&t.span)),
-                ))
+                Err(self.error(t.span.clone(), format!("expected {want}, found {}", self.quote(&t.span))))
             }
-            None => Err(self.error(
-                open.clone(),
-                format!(
-                    "unclosed {}: the expression ends before its match",
-                    self.quote(open)
-                ),
-            )),
+            None => Err(self
+                .error(open.clone(), format!("unclosed {}: the expression ends before its match", self.quote(open)))),
         }
     }
 
@@ -613,10 +568,7 @@ impl Parser<'_> {
         let entered = self.depth;
         loop {
             let span = self.current_span();
-            if !matches!(
-                self.peek(),
-                Some(Tok::Key(_) | Tok::DotStr(_) | Tok::DotBracket | Tok::LBracket)
-            ) {
+            if !matches!(self.peek(), Some(Tok::Key(_) | Tok::DotStr(_) | Tok::DotBracket | Tok::LBracket)) {
                 break;
             }
             self.enter(span.clone())?;
@@ -627,15 +579,9 @@ impl Parser<'_> {
                     Node { kind, span }
                 }
                 Some(Tok::DotStr(parts)) => {
-                    let index = Node {
-                        kind: Kind::Str(parts.clone()),
-                        span: span.start + 1..span.end,
-                    };
+                    let index = Node { kind: Kind::Str(parts.clone()), span: span.start + 1..span.end };
                     self.pos += 1;
-                    let kind = Kind::Index {
-                        target: boxed(identity_at(span.start)),
-                        index: boxed(index),
-                    };
+                    let kind = Kind::Index { target: boxed(identity_at(span.start)), index: boxed(index) };
                     Node { kind, span }
                 }
                 Some(Tok::DotBracket) => {
@@ -668,29 +614,17 @@ impl Parser<'_> {
             let close = self.current_span();
             self.pos += 1;
             let span = target.span.start..close.end;
-            return Ok(Node {
-                kind: Kind::Iterate(boxed(target)),
-                span,
-            });
+            return Ok(Node { kind: Kind::Iterate(boxed(target)), span });
         }
         let index = self.expr(0)?;
         let close = self.close(Tok::RBracket, open)?;
         let span = target.span.start..close.end;
-        Ok(Node {
-            kind: Kind::Index {
-                target: boxed(target),
-                index: boxed(index),
-            },
-            span,
-        })
+        Ok(Node { kind: Kind::Index { target: boxed(target), index: boxed(index) }, span })
     }
 
     fn primary(&mut self) -> Result<Node, ExprError> {
         let Some(token) = self.tokens.get(self.pos).cloned() else {
-            return Err(self.error(
-                self.end(),
-                "unexpected end of the expression: expected a value or a path",
-            ));
+            return Err(self.error(self.end(), "unexpected end of the expression: expected a value or a path"));
         };
         self.pos += 1;
         let span = token.span;
@@ -699,14 +633,8 @@ impl Parser<'_> {
             Tok::Key(name) => Kind::Key(name),
             Tok::DotBracket => return self.bracket(identity_at(span.start), &span),
             Tok::DotStr(parts) => {
-                let index = Node {
-                    kind: Kind::Str(parts),
-                    span: span.start + 1..span.end,
-                };
-                Kind::Index {
-                    target: boxed(identity_at(span.start)),
-                    index: boxed(index),
-                }
+                let index = Node { kind: Kind::Str(parts), span: span.start + 1..span.end };
+                Kind::Index { target: boxed(identity_at(span.start)), index: boxed(index) }
             }
             Tok::Str(parts) => Kind::Str(parts),
             Tok::Num(text) => Kind::Literal(Value::Number(text)),
@@ -715,20 +643,12 @@ impl Parser<'_> {
             Tok::LParen => {
                 let inner = self.expr(0)?;
                 let close = self.close(Tok::RParen, &span)?;
-                return Ok(Node {
-                    kind: Kind::Paren(boxed(inner)),
-                    span: span.start..close.end,
-                });
+                return Ok(Node { kind: Kind::Paren(boxed(inner)), span: span.start..close.end });
             }
-            Tok::LBracket => {
-                return Err(self.error(span, "`[...]` (collecting into an array) is not supported"))
-            }
+            Tok::LBracket => return Err(self.error(span, "`[...]` (collecting into an array) is not supported")),
             Tok::Ident(word) => return self.word(word, span),
             _ => {
-                return Err(self.error(
-                    span.clone(),
-                    format!("expected a value or a path, found {}", self.quote(&span)),
-                ))
+                return Err(self.error(span.clone(), format!("expected a value or a path, found {}", self.quote(&span))))
             }
         };
         Ok(Node { kind, span })
@@ -743,29 +663,19 @@ impl Parser<'_> {
             _ => None,
         };
         if let Some(value) = literal {
-            return Ok(Node {
-                kind: Kind::Literal(value),
-                span,
-            });
+            return Ok(Node { kind: Kind::Literal(value), span });
         }
         let call = match word.as_str() {
             "not" => {
                 if self.peek() == Some(&Tok::LParen) {
                     return Err(self.error(span, "`not` takes no arguments; write `… | not`"));
                 }
-                return Ok(Node {
-                    kind: Kind::Call(Call::Not),
-                    span,
-                });
+                return Ok(Node { kind: Kind::Call(Call::Not), span });
             }
-            "and" | "or" => {
-                return Err(self.error(span, format!("expected a value before `{word}`")))
-            }
+            "and" | "or" => return Err(self.error(span, format!("expected a value before `{word}`"))),
             "strenv" | "env" => return self.env(word == "strenv", span),
             "select" | "has" | "del" | "test" | "with" | "sub" => word.as_str(),
-            _ if is_unsupported(&word) => {
-                return Err(self.error(span, format!("`{word}` is not supported")))
-            }
+            _ if is_unsupported(&word) => return Err(self.error(span, format!("`{word}` is not supported"))),
             _ => return Err(self.error(span, format!("unknown function '{word}'"))),
         };
         let (usage, count) = match call {
@@ -780,32 +690,14 @@ impl Parser<'_> {
         let span = span.start..end;
         // yq reads `sub(a, b)` like `sub(a; b)`: it takes the two sides of whatever operator
         // joins its argument. Accept the `,` form (common in the wild); refuse the others.
-        if call == "sub"
-            && matches!(
-                args.as_slice(),
-                [Node {
-                    kind: Kind::Union(..),
-                    ..
-                }]
-            )
-        {
-            if let Some(Node {
-                kind: Kind::Union(a, b),
-                ..
-            }) = args.pop()
-            {
+        if call == "sub" && matches!(args.as_slice(), [Node { kind: Kind::Union(..), .. }]) {
+            if let Some(Node { kind: Kind::Union(a, b), .. }) = args.pop() {
                 args = vec![*a, *b];
             }
         }
         if args.len() != count {
             let plural = if count == 1 { "argument" } else { "arguments" };
-            return Err(self.error(
-                span,
-                format!(
-                    "`{call}` takes {count} {plural}, as in {usage}; got {}",
-                    args.len()
-                ),
-            ));
+            return Err(self.error(span, format!("`{call}` takes {count} {plural}, as in {usage}; got {}", args.len())));
         }
         if matches!(call, "with" | "del") && !is_path(&args[0]) {
             return Err(self.error(
@@ -816,11 +708,7 @@ impl Parser<'_> {
                 ),
             ));
         }
-        let second = if count == 2 {
-            args.pop().map(boxed)
-        } else {
-            None
-        };
+        let second = if count == 2 { args.pop().map(boxed) } else { None };
         let first = args.pop().map(boxed);
         let call = match (call, first, second) {
             ("with", Some(p), Some(u)) => Call::With(p, u),
@@ -831,25 +719,14 @@ impl Parser<'_> {
             (_, Some(re), None) => Call::Test(re),
             _ => return Err(self.error(span, format!("bad arguments to `{call}`"))),
         };
-        Ok(Node {
-            kind: Kind::Call(call),
-            span,
-        })
+        Ok(Node { kind: Kind::Call(call), span })
     }
 
     /// `(arg; arg; …)` after a function name; returns the arguments and the end of `)`.
-    fn args(
-        &mut self,
-        name: &str,
-        usage: &str,
-        span: &Span,
-    ) -> Result<(Vec<Node>, usize), ExprError> {
+    fn args(&mut self, name: &str, usage: &str, span: &Span) -> Result<(Vec<Node>, usize), ExprError> {
         let open = self.current_span();
         if self.peek() != Some(&Tok::LParen) {
-            return Err(self.error(
-                span.clone(),
-                format!("`{name}` needs arguments, as in {usage}"),
-            ));
+            return Err(self.error(span.clone(), format!("`{name}` needs arguments, as in {usage}")));
         }
         self.pos += 1;
         let mut args = Vec::new();
@@ -862,10 +739,7 @@ impl Parser<'_> {
             args.push(self.expr(0)?);
             match self.tokens.get(self.pos) {
                 Some(Token { tok: Tok::Semi, .. }) => self.pos += 1,
-                Some(Token {
-                    tok: Tok::RParen,
-                    span,
-                }) => {
+                Some(Token { tok: Tok::RParen, span }) => {
                     let end = span.end;
                     self.pos += 1;
                     return Ok((args, end));
@@ -873,17 +747,12 @@ impl Parser<'_> {
                 Some(t) => {
                     return Err(self.error(
                         t.span.clone(),
-                        format!(
-                            "expected `;` or `)` in the arguments of `{name}`, found {}",
-                            self.quote(&t.span)
-                        ),
+                        format!("expected `;` or `)` in the arguments of `{name}`, found {}", self.quote(&t.span)),
                     ))
                 }
                 None => {
-                    return Err(self.error(
-                        open.clone(),
-                        format!("unclosed `(` of `{name}`: the expression ends before its `)`"),
-                    ))
+                    return Err(self
+                        .error(open.clone(), format!("unclosed `(` of `{name}`: the expression ends before its `)`")))
                 }
             }
         }
@@ -892,35 +761,16 @@ impl Parser<'_> {
     /// `strenv(NAME)` / `env(NAME)`: the argument is a bare name, as in yq.
     fn env(&mut self, string: bool, span: Span) -> Result<Node, ExprError> {
         let function = if string { "strenv" } else { "env" };
-        let bad = |p: &Self, at: Span| {
-            p.error(
-                at,
-                format!("`{function}` takes a bare name, as in {function}(VERSION)"),
-            )
-        };
+        let bad =
+            |p: &Self, at: Span| p.error(at, format!("`{function}` takes a bare name, as in {function}(VERSION)"));
         match self.tokens.get(self.pos..self.pos + 3) {
             Some(
-                [Token {
-                    tok: Tok::LParen, ..
-                }, Token {
-                    tok: Tok::Ident(name),
-                    span: name_span,
-                }, Token {
-                    tok: Tok::RParen,
-                    span: close,
-                }],
+                [Token { tok: Tok::LParen, .. }, Token { tok: Tok::Ident(name), span: name_span }, Token { tok: Tok::RParen, span: close }],
             ) => {
-                let call = Call::Env {
-                    name: name.clone(),
-                    name_span: name_span.clone(),
-                    string,
-                };
+                let call = Call::Env { name: name.clone(), name_span: name_span.clone(), string };
                 let span = span.start..close.end;
                 self.pos += 3;
-                Ok(Node {
-                    kind: Kind::Call(call),
-                    span,
-                })
+                Ok(Node { kind: Kind::Call(call), span })
             }
             _ => Err(bad(self, span)),
         }
@@ -964,14 +814,8 @@ mod tests {
                 Call::Del(p) => format!("(del {})", sx(p)),
                 Call::Sub(r, w) => bin("sub", r, w),
                 Call::Test(r) => format!("(test {})", sx(r)),
-                Call::Env {
-                    name, string: true, ..
-                } => format!("(strenv {name})"),
-                Call::Env {
-                    name,
-                    string: false,
-                    ..
-                } => format!("(env {name})"),
+                Call::Env { name, string: true, .. } => format!("(strenv {name})"),
+                Call::Env { name, string: false, .. } => format!("(env {name})"),
                 Call::Not => "not".into(),
             },
         }
@@ -1026,9 +870,7 @@ mod tests {
     fn spans() {
         let t = tree(".image.tag = \"x\"");
         assert_eq!(t.span, 0..16);
-        let Kind::Assign(_, lhs, rhs) = t.kind else {
-            panic!()
-        };
+        let Kind::Assign(_, lhs, rhs) = t.kind else { panic!() };
         assert_eq!(lhs.span, 0..10);
         let Kind::Pipe(a, b) = lhs.kind else { panic!() };
         assert_eq!((a.span, b.span), (0..6, 6..10));
@@ -1040,10 +882,7 @@ mod tests {
     fn literals() {
         assert_eq!(p("\"x\""), "\"x\"");
         assert_eq!(p("1.10"), "1.10");
-        assert_eq!(
-            p("TRUE, false, Null, ~"),
-            "(, true (, false (, null null)))"
-        );
+        assert_eq!(p("TRUE, false, Null, ~"), "(, true (, false (, null null)))");
         assert_eq!(p("{{VERSION}}"), "{{VERSION}}");
         assert_eq!(p("\"v{{VERSION}}\""), "\"v{{VERSION}}\"");
     }
@@ -1051,36 +890,21 @@ mod tests {
     #[test]
     fn precedence_follows_yq() {
         // Assignment binds tighter than pipe.
-        assert_eq!(
-            p(".a = \"x\" | .b = \"y\""),
-            "(| (= .a \"x\") (= .b \"y\"))"
-        );
+        assert_eq!(p(".a = \"x\" | .b = \"y\""), "(| (= .a \"x\") (= .b \"y\"))");
         // Pipe binds tighter than `,`.
         assert_eq!(p(".a, .b | .c"), "(, .a (| .b .c))");
         // `==` binds tighter than `and`/`or`, which bind looser than `|`.
-        assert_eq!(
-            p(".a == \"x\" and .b == \"y\""),
-            "(and (== .a \"x\") (== .b \"y\"))"
-        );
+        assert_eq!(p(".a == \"x\" and .b == \"y\""), "(and (== .a \"x\") (== .b \"y\"))");
         assert_eq!(p(".a | .b and .c"), "(and (| .a .b) .c)");
         assert_eq!(p(".a or .b and .c"), "(or .a (and .b .c))");
         // `+` binds tighter than assignment; paths tighter than `+`.
         assert_eq!(p(".x = \"a:\" + strenv(V)"), "(= .x (+ \"a:\" (strenv V)))");
         assert_eq!(p(".a + .b.c"), "(+ .a (| .b .c))");
-        assert_eq!(
-            p(".a |= sub(\":.*$\"; \":1\")"),
-            "(|= .a (sub \":.*$\" \":1\"))"
-        );
+        assert_eq!(p(".a |= sub(\":.*$\"; \":1\")"), "(|= .a (sub \":.*$\" \":1\"))");
         // yq takes `sub(a, b)` as `sub(a; b)`.
-        assert_eq!(
-            p(".a |= sub(\":.*$\", \":1\")"),
-            "(|= .a (sub \":.*$\" \":1\"))"
-        );
+        assert_eq!(p(".a |= sub(\":.*$\", \":1\")"), "(|= .a (sub \":.*$\" \":1\"))");
         assert_eq!(p("sub(\"a\", \"b\", \"c\")"), "(sub \"a\" (, \"b\" \"c\"))");
-        assert_eq!(
-            p("sub((\"a\", \"b\"); \"c\")"),
-            "(sub (group (, \"a\" \"b\")) \"c\")"
-        );
+        assert_eq!(p("sub((\"a\", \"b\"); \"c\")"), "(sub (group (, \"a\" \"b\")) \"c\")");
         assert_eq!(p(".a // \"d\""), "(// .a \"d\")");
         // Same level groups to the right, as in yq.
         assert_eq!(p(".a = .b == 1"), "(= .a (== .b 1))");
@@ -1100,10 +924,7 @@ mod tests {
             p(".spec.template.spec.containers[0].image = \"repo/app:\" + strenv(VERSION)"),
             "(= (| (| (| (| .spec .template) .spec) (idx .containers 0)) .image) (+ \"repo/app:\" (strenv VERSION)))"
         );
-        assert_eq!(
-            p("with(.a; .b = 1 | .c = 2)"),
-            "(with .a (| (= .b 1) (= .c 2)))"
-        );
+        assert_eq!(p("with(.a; .b = 1 | .c = 2)"), "(with .a (| (= .b 1) (= .c 2)))");
         assert_eq!(p("del(.a[0], .b)"), "(del (, (idx .a 0) .b))");
         assert_eq!(p(".a += 1, .b -= 2"), "(, (+= .a 1) (-= .b 2))");
         assert_eq!(p("has(\"k\") | not"), "(| (has \"k\") not)");
@@ -1137,100 +958,64 @@ mod tests {
     fn assignment_needs_a_path() {
         assert_eq!(
             err("\"x\" = 1"),
-            ("the left side of `=` must be a path (like .a.b or .items[0]), not a string literal at column 1".into(), 0..3)
+            (
+                "the left side of `=` must be a path (like .a.b or .items[0]), not a string literal at column 1".into(),
+                0..3
+            )
         );
-        assert_eq!(err(".a + .b |= 1").0, "the left side of `|=` must be a path (like .a.b or .items[0]), not the result of `+` at column 1");
-        assert_eq!(err("strenv(X) += 1").0, "the left side of `+=` must be a path (like .a.b or .items[0]), not a call to `strenv` at column 1");
-        assert_eq!(err("(.a | \"x\") = 1").0, "the left side of `=` must be a path (like .a.b or .items[0]), not a string literal at column 1");
-        assert_eq!(err("del(1)").0, "the first argument of `del` must be a path (like .a.b or .items[0]), not a number at column 5");
+        assert_eq!(
+            err(".a + .b |= 1").0,
+            "the left side of `|=` must be a path (like .a.b or .items[0]), not the result of `+` at column 1"
+        );
+        assert_eq!(
+            err("strenv(X) += 1").0,
+            "the left side of `+=` must be a path (like .a.b or .items[0]), not a call to `strenv` at column 1"
+        );
+        assert_eq!(
+            err("(.a | \"x\") = 1").0,
+            "the left side of `=` must be a path (like .a.b or .items[0]), not a string literal at column 1"
+        );
+        assert_eq!(
+            err("del(1)").0,
+            "the first argument of `del` must be a path (like .a.b or .items[0]), not a number at column 5"
+        );
         assert_eq!(p("(.a // .b) = 1"), "(= (group (// .a .b)) 1)");
         assert_eq!(p("select(.a) = 1"), "(= (select .a) 1)");
     }
 
     #[test]
     fn function_errors() {
-        assert_eq!(
-            err("foo(1)"),
-            ("unknown function 'foo' at column 1".into(), 0..3)
-        );
-        assert_eq!(
-            err(".a | sort_by(.b)"),
-            ("`sort_by` is not supported at column 6".into(), 5..12)
-        );
+        assert_eq!(err("foo(1)"), ("unknown function 'foo' at column 1".into(), 0..3));
+        assert_eq!(err(".a | sort_by(.b)"), ("`sort_by` is not supported at column 6".into(), 5..12));
         assert_eq!(err("reduce(.a)").0, "`reduce` is not supported at column 1");
-        assert_eq!(
-            err(".a | length").0,
-            "`length` is not supported at column 6"
-        );
-        assert_eq!(
-            err("select(.a; .b)").0,
-            "`select` takes 1 argument, as in select(condition); got 2 at column 1"
-        );
-        assert_eq!(
-            err("select()").0,
-            "`select` takes 1 argument, as in select(condition); got 0 at column 1"
-        );
-        assert_eq!(
-            err("with(.a)").0,
-            "`with` takes 2 arguments, as in with(path; update); got 1 at column 1"
-        );
-        assert_eq!(
-            err("select").0,
-            "`select` needs arguments, as in select(condition) at column 1"
-        );
-        assert_eq!(
-            err("select(.a").0,
-            "unclosed `(` of `select`: the expression ends before its `)` at column 7"
-        );
-        assert_eq!(
-            err("strenv(\"X\")").0,
-            "`strenv` takes a bare name, as in strenv(VERSION) at column 1"
-        );
-        assert_eq!(
-            err("env()").0,
-            "`env` takes a bare name, as in env(VERSION) at column 1"
-        );
-        assert_eq!(
-            err("not(.a)").0,
-            "`not` takes no arguments; write `… | not` at column 1"
-        );
+        assert_eq!(err(".a | length").0, "`length` is not supported at column 6");
+        assert_eq!(err("select(.a; .b)").0, "`select` takes 1 argument, as in select(condition); got 2 at column 1");
+        assert_eq!(err("select()").0, "`select` takes 1 argument, as in select(condition); got 0 at column 1");
+        assert_eq!(err("with(.a)").0, "`with` takes 2 arguments, as in with(path; update); got 1 at column 1");
+        assert_eq!(err("select").0, "`select` needs arguments, as in select(condition) at column 1");
+        assert_eq!(err("select(.a").0, "unclosed `(` of `select`: the expression ends before its `)` at column 7");
+        assert_eq!(err("strenv(\"X\")").0, "`strenv` takes a bare name, as in strenv(VERSION) at column 1");
+        assert_eq!(err("env()").0, "`env` takes a bare name, as in env(VERSION) at column 1");
+        assert_eq!(err("not(.a)").0, "`not` takes no arguments; write `… | not` at column 1");
     }
 
     #[test]
     fn syntax_errors() {
-        assert_eq!(
-            err("(.a"),
-            (
-                "unclosed `(`: the expression ends before its match at column 1".into(),
-                0..1
-            )
-        );
-        assert_eq!(
-            err(".a[0"),
-            (
-                "unclosed `[`: the expression ends before its match at column 3".into(),
-                2..3
-            )
-        );
+        assert_eq!(err("(.a"), ("unclosed `(`: the expression ends before its match at column 1".into(), 0..1));
+        assert_eq!(err(".a[0"), ("unclosed `[`: the expression ends before its match at column 3".into(), 2..3));
         assert_eq!(
             err(".a[0,"),
-            (
-                "unexpected end of the expression: expected a value or a path at column 6".into(),
-                5..5
-            )
+            ("unexpected end of the expression: expected a value or a path at column 6".into(), 5..5)
         );
         assert_eq!(err("(.a]").0, "expected `)`, found `]` at column 4");
         assert_eq!(err(".a |").1, 4..4);
-        assert_eq!(err(".a .b c").0, "unexpected `c`: expected an operator (like `|`, `,` or `=`) or the end of the expression at column 7");
+        assert_eq!(
+            err(".a .b c").0,
+            "unexpected `c`: expected an operator (like `|`, `,` or `=`) or the end of the expression at column 7"
+        );
         assert_eq!(err(".a as").0, "`as` is not supported at column 4");
-        assert_eq!(
-            err("[.a]").0,
-            "`[...]` (collecting into an array) is not supported at column 1"
-        );
-        assert_eq!(
-            err("| .a").0,
-            "expected a value or a path, found `|` at column 1"
-        );
+        assert_eq!(err("[.a]").0, "`[...]` (collecting into an array) is not supported at column 1");
+        assert_eq!(err("| .a").0, "expected a value or a path, found `|` at column 1");
         assert_eq!(err("and").0, "expected a value before `and` at column 1");
         assert_eq!(err("").0, "empty expression at column 1");
         assert_eq!(err("  # only a comment").0, "empty expression at column 1");
@@ -1239,34 +1024,19 @@ mod tests {
     #[test]
     fn nesting_is_limited() {
         let deep = format!("{}.a{}", "(".repeat(200), ")".repeat(200));
-        assert!(err(&deep)
-            .0
-            .starts_with("expression nests too deeply (limit 100)"));
+        assert!(err(&deep).0.starts_with("expression nests too deeply (limit 100)"));
         let long = ".a".repeat(200);
         assert!(err(&long).0.starts_with("expression nests too deeply"));
         let chain = vec![".a"; 200].join(" | ");
         assert!(err(&chain).0.starts_with("expression nests too deeply"));
         // Operators that build to the left nest without recursion; the tree height catches them.
         let left = format!("{}.a{}", "(".repeat(60), ") + .a == .a".repeat(60));
-        assert!(err(&left)
-            .0
-            .starts_with("expression nests too deeply (limit 64)"));
+        assert!(err(&left).0.starts_with("expression nests too deeply (limit 64)"));
         // Long chains of `|` and `,` are flat for evaluation and stay accepted.
         let assignments: Vec<String> = (0..90).map(|i| format!(".k{i} = {i}")).collect();
-        assert!(parse(
-            &assignments.join(" | "),
-            lex(&assignments.join(" | ")).unwrap()
-        )
-        .is_ok());
-        assert!(parse(
-            &assignments.join(", "),
-            lex(&assignments.join(", ")).unwrap()
-        )
-        .is_ok());
+        assert!(parse(&assignments.join(" | "), lex(&assignments.join(" | ")).unwrap()).is_ok());
+        assert!(parse(&assignments.join(", "), lex(&assignments.join(", ")).unwrap()).is_ok());
         let fine = format!("{}.a{}", "(".repeat(20), ")".repeat(20));
-        assert_eq!(
-            p(&fine),
-            format!("{}.a{}", "(group ".repeat(20), ")".repeat(20))
-        );
+        assert_eq!(p(&fine), format!("{}.a{}", "(group ".repeat(20), ")".repeat(20)));
     }
 }

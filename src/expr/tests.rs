@@ -95,13 +95,9 @@ fn show(value: &Value) -> String {
         Value::Number(n) => n.clone(),
         Value::String(s) => format!("{s:?}"),
         Value::Seq(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(",")),
-        Value::Map(map) => format!(
-            "{{{}}}",
-            map.iter()
-                .map(|(k, v)| format!("{k:?}:{}", show(v)))
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
+        Value::Map(map) => {
+            format!("{{{}}}", map.iter().map(|(k, v)| format!("{k:?}:{}", show(v))).collect::<Vec<_>>().join(","))
+        }
     }
 }
 
@@ -116,10 +112,7 @@ fn vars() -> Vars {
 
 fn run_with(src: &str, doc: &str, vars: &Vars) -> Result<Vec<String>, ExprError> {
     let expr = parse(src)?;
-    Ok(evaluate(&expr, json(doc), vars)?
-        .iter()
-        .map(show)
-        .collect())
+    Ok(evaluate(&expr, json(doc), vars)?.iter().map(show).collect())
 }
 
 /// Outputs of `src` on `doc`, as compact JSON.
@@ -149,30 +142,15 @@ const CHART: &str = r#"{"name":"app","version":"0.1.0","dependencies":[
 
 #[test]
 fn set_from_template() {
-    assert_eq!(
-        one(".version = \"{{VERSION}}\"", CHART)
-            .split(',')
-            .nth(1)
-            .unwrap(),
-        "\"version\":\"1.2.3\""
-    );
-    assert_eq!(
-        one(".version = {{VERSION}}", r#"{"version":"0"}"#),
-        r#"{"version":"1.2.3"}"#
-    );
-    assert_eq!(
-        one(".version = \"{{ VERSION }}\"", r#"{"version":"0"}"#),
-        r#"{"version":"1.2.3"}"#
-    );
+    assert_eq!(one(".version = \"{{VERSION}}\"", CHART).split(',').nth(1).unwrap(), "\"version\":\"1.2.3\"");
+    assert_eq!(one(".version = {{VERSION}}", r#"{"version":"0"}"#), r#"{"version":"1.2.3"}"#);
+    assert_eq!(one(".version = \"{{ VERSION }}\"", r#"{"version":"0"}"#), r#"{"version":"1.2.3"}"#);
 }
 
 #[test]
 fn set_from_strenv() {
     assert_eq!(
-        one(
-            ".image.tag = strenv(VERSION)",
-            r#"{"image":{"repo":"x","tag":"1.0"}}"#
-        ),
+        one(".image.tag = strenv(VERSION)", r#"{"image":{"repo":"x","tag":"1.0"}}"#),
         r#"{"image":{"repo":"x","tag":"1.2.3"}}"#
     );
 }
@@ -181,10 +159,7 @@ fn set_from_strenv() {
 fn set_container_image_by_index() {
     let doc = r#"{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"repo/app:1.0"},{"name":"side","image":"s:1"}]}}}}"#;
     assert_eq!(
-        one(
-            ".spec.template.spec.containers[0].image = \"repo/app:\" + strenv(VERSION)",
-            doc
-        ),
+        one(".spec.template.spec.containers[0].image = \"repo/app:\" + strenv(VERSION)", doc),
         r#"{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"repo/app:1.2.3"},{"name":"side","image":"s:1"}]}}}}"#
     );
 }
@@ -192,40 +167,25 @@ fn set_container_image_by_index() {
 #[test]
 fn set_selected_dependency() {
     assert_eq!(
-        one(
-            "(.dependencies[] | select(.name == \"redis\")).version = \"{{VERSION}}\"",
-            CHART
-        ),
+        one("(.dependencies[] | select(.name == \"redis\")).version = \"{{VERSION}}\"", CHART),
         r#"{"name":"app","version":"0.1.0","dependencies":[{"name":"postgresql","version":"12.1.0"},{"name":"redis","version":"1.2.3"}]}"#
     );
     // No match: nothing changes, the document is still output.
-    assert_eq!(
-        one(
-            "(.dependencies[] | select(.name == \"nope\")).version = \"x\"",
-            CHART
-        ),
-        show(&json(CHART))
-    );
+    assert_eq!(one("(.dependencies[] | select(.name == \"nope\")).version = \"x\"", CHART), show(&json(CHART)));
 }
 
 #[test]
 fn set_kustomize_image() {
     let doc = r#"{"images":[{"name":"app","newTag":"1.0"},{"name":"db","newTag":"9"}]}"#;
     assert_eq!(
-        one(
-            "(.images[] | select(.name == \"app\")).newTag = \"{{VERSION}}\"",
-            doc
-        ),
+        one("(.images[] | select(.name == \"app\")).newTag = \"{{VERSION}}\"", doc),
         r#"{"images":[{"name":"app","newTag":"1.2.3"},{"name":"db","newTag":"9"}]}"#
     );
 }
 
 #[test]
 fn assignments_chained_by_pipe_both_apply() {
-    assert_eq!(
-        one(".a = \"x\" | .b = \"y\"", r#"{"a":1}"#),
-        r#"{"a":"x","b":"y"}"#
-    );
+    assert_eq!(one(".a = \"x\" | .b = \"y\"", r#"{"a":1}"#), r#"{"a":"x","b":"y"}"#);
     // yq outputs the document once when both sides of `,` pass it through.
     assert_eq!(run("(.a = 1), (.b = 2)", "{}"), vec![r#"{"a":1,"b":2}"#]);
     assert_eq!(run(".a = 1, .b = 2", "{}"), vec![r#"{"a":1,"b":2}"#]);
@@ -234,17 +194,11 @@ fn assignments_chained_by_pipe_both_apply() {
 #[test]
 fn update_with_sub() {
     assert_eq!(
-        one(
-            ".image |= sub(\":.*$\", \":{{VERSION}}\")",
-            r#"{"image":"nginx:1.0"}"#
-        ),
+        one(".image |= sub(\":.*$\", \":{{VERSION}}\")", r#"{"image":"nginx:1.0"}"#),
         r#"{"image":"nginx:1.2.3"}"#
     );
     assert_eq!(
-        one(
-            ".image |= sub(\":.*$\"; \":{{VERSION}}\")",
-            r#"{"image":"nginx:1.0"}"#
-        ),
+        one(".image |= sub(\":.*$\"; \":{{VERSION}}\")", r#"{"image":"nginx:1.0"}"#),
         r#"{"image":"nginx:1.2.3"}"#
     );
 }
@@ -283,28 +237,19 @@ fn assignment_creates_missing_paths() {
     assert_eq!(one(". = 5", "{}"), "5");
     assert_eq!(one(".a = .b", r#"{"b":[1]}"#), r#"{"b":[1],"a":[1]}"#);
     assert_eq!(one(".a[] = 0", r#"{"a":[1,2]}"#), r#"{"a":[0,0]}"#);
-    assert_eq!(
-        one(".m.* = 0", r#"{"m":{"ax":1,"b":2}}"#),
-        r#"{"m":{"ax":0,"b":0}}"#
-    );
+    assert_eq!(one(".m.* = 0", r#"{"m":{"ax":1,"b":2}}"#), r#"{"m":{"ax":0,"b":0}}"#);
     // Several outputs on the right: the last is stored (yq); none: no change.
     assert_eq!(one(".a = (1, 2)", "{}"), r#"{"a":2}"#);
     assert_eq!(one(".a = select(false)", r#"{"a":1}"#), r#"{"a":1}"#);
     // The right side is evaluated against the input (the root here), not the place.
-    assert_eq!(
-        one(".a.b = .c", r#"{"a":{"c":1},"c":2}"#),
-        r#"{"a":{"c":1,"b":2},"c":2}"#
-    );
+    assert_eq!(one(".a.b = .c", r#"{"a":{"c":1},"c":2}"#), r#"{"a":{"c":1,"b":2},"c":2}"#);
 }
 
 #[test]
 fn update_assign() {
     assert_eq!(one(".a |= . + 1", r#"{"a":1}"#), r#"{"a":2}"#);
     assert_eq!(one(".a[] |= . + 1", r#"{"a":[1,2]}"#), r#"{"a":[2,3]}"#);
-    assert_eq!(
-        one(".a.b |= .c", r#"{"a":{"b":{"c":5}}}"#),
-        r#"{"a":{"b":5}}"#
-    );
+    assert_eq!(one(".a.b |= .c", r#"{"a":{"b":{"c":5}}}"#), r#"{"a":{"b":5}}"#);
     assert_eq!(one(".x |= \"new\"", "{}"), r#"{"x":"new"}"#);
     assert_eq!(one(".a |= select(false)", r#"{"a":1}"#), r#"{"a":1}"#);
     assert_eq!(one(".a |= (1, 2)", "{}"), r#"{"a":1}"#);
@@ -316,10 +261,7 @@ fn add_and_subtract_assign() {
     assert_eq!(one(".a += .b", r#"{"a":1,"b":2}"#), r#"{"a":3,"b":2}"#);
     assert_eq!(one(".a += 1", "{}"), r#"{"a":1}"#);
     assert_eq!(one(".l += 3", r#"{"l":[1]}"#), r#"{"l":[1,3]}"#);
-    assert_eq!(
-        one(".l += .m", r#"{"l":[1],"m":[2]}"#),
-        r#"{"l":[1,2],"m":[2]}"#
-    );
+    assert_eq!(one(".l += .m", r#"{"l":[1],"m":[2]}"#), r#"{"l":[1,2],"m":[2]}"#);
     assert_eq!(one(".s += \"-rc\"", r#"{"s":"v1"}"#), r#"{"s":"v1-rc"}"#);
     assert_eq!(one(".a[] += 10", r#"{"a":[1,2]}"#), r#"{"a":[11,12]}"#);
     assert_eq!(one(".a -= 1", r#"{"a":5}"#), r#"{"a":4}"#);
@@ -338,35 +280,17 @@ fn pipe_union_and_parens() {
 #[test]
 fn with_del() {
     let doc = r#"{"a":{"deep":{"x":1}},"l":[1,2,3,4]}"#;
-    assert_eq!(
-        one("with(.a.deep; .x = 2 | .y = 3)", doc),
-        r#"{"a":{"deep":{"x":2,"y":3}},"l":[1,2,3,4]}"#
-    );
-    assert_eq!(
-        one("with(.l[]; . = 0)", doc),
-        r#"{"a":{"deep":{"x":1}},"l":[0,0,0,0]}"#
-    );
+    assert_eq!(one("with(.a.deep; .x = 2 | .y = 3)", doc), r#"{"a":{"deep":{"x":2,"y":3}},"l":[1,2,3,4]}"#);
+    assert_eq!(one("with(.l[]; . = 0)", doc), r#"{"a":{"deep":{"x":1}},"l":[0,0,0,0]}"#);
     // A non-updating second argument changes nothing (yq).
     assert_eq!(one("with(.a; .deep)", doc), show(&json(doc)));
     assert_eq!(one("del(.a)", doc), r#"{"l":[1,2,3,4]}"#);
-    assert_eq!(
-        one("del(.l[0], .l[2])", doc),
-        r#"{"a":{"deep":{"x":1}},"l":[2,4]}"#
-    );
-    assert_eq!(
-        one("del(.l[2], .l[0])", doc),
-        r#"{"a":{"deep":{"x":1}},"l":[2,4]}"#
-    );
-    assert_eq!(
-        one("del(.l[] | select(. == 3))", doc),
-        r#"{"a":{"deep":{"x":1}},"l":[1,2,4]}"#
-    );
+    assert_eq!(one("del(.l[0], .l[2])", doc), r#"{"a":{"deep":{"x":1}},"l":[2,4]}"#);
+    assert_eq!(one("del(.l[2], .l[0])", doc), r#"{"a":{"deep":{"x":1}},"l":[2,4]}"#);
+    assert_eq!(one("del(.l[] | select(. == 3))", doc), r#"{"a":{"deep":{"x":1}},"l":[1,2,4]}"#);
     assert_eq!(one("del(.missing.x)", "{}"), "{}");
     assert_eq!(run("del(.)", "{}"), Vec::<String>::new());
-    assert_eq!(
-        one("del(.a.deep.x) | .l = null", doc),
-        r#"{"a":{"deep":{}},"l":null}"#
-    );
+    assert_eq!(one("del(.a.deep.x) | .l = null", doc), r#"{"a":{"deep":{}},"l":null}"#);
 }
 
 // ---- operators -------------------------------------------------------------------------
@@ -379,30 +303,15 @@ fn equality_and_booleans() {
     assert_eq!(run(".a == \"x\" and .b == \"y\"", doc), vec!["true"]);
     assert_eq!(run(".a == \"x\" and .b == \"z\"", doc), vec!["false"]);
     assert_eq!(run(".a == \"q\" or .b == \"y\"", doc), vec!["true"]);
-    assert_eq!(
-        run(".n == 1, .f == 1, .n == \"1\"", doc),
-        vec!["true", "true", "true"]
-    );
-    assert_eq!(
-        run(".z == null, .missing == null, .a == null", doc),
-        vec!["true", "true", "false"]
-    );
-    assert_eq!(
-        run(
-            ".a == \"*\", \"app-1\" == \"app-*\", \"app\" == \"ap?\"",
-            doc
-        ),
-        vec!["true", "true", "true"]
-    );
+    assert_eq!(run(".n == 1, .f == 1, .n == \"1\"", doc), vec!["true", "true", "true"]);
+    assert_eq!(run(".z == null, .missing == null, .a == null", doc), vec!["true", "true", "false"]);
+    assert_eq!(run(".a == \"*\", \"app-1\" == \"app-*\", \"app\" == \"ap?\"", doc), vec!["true", "true", "true"]);
     assert_eq!(run(".l == .l, .l == .a", doc), vec!["true", "false"]);
     assert_eq!(run(".a | not", doc), vec!["false"]);
     assert_eq!(run(".z | not", doc), vec!["true"]);
     assert_eq!(run("true and null, false or 1", doc), vec!["false", "true"]);
     // Crossing: every left output with every right output.
-    assert_eq!(
-        run("(1, 2) == (1, 2)", doc),
-        vec!["true", "false", "false", "true"]
-    );
+    assert_eq!(run("(1, 2) == (1, 2)", doc), vec!["true", "false", "false", "true"]);
     assert_eq!(run("select(false) and true", doc), vec!["false"]);
 }
 
@@ -410,23 +319,11 @@ fn equality_and_booleans() {
 fn select_and_has() {
     let doc = r#"[{"n":"a","on":true},{"n":"b","on":false},{"n":"c"}]"#;
     assert_eq!(run(".[] | select(.on) | .n", doc), vec!["\"a\""]);
-    assert_eq!(
-        run(".[] | select(.on | not) | .n", doc),
-        vec!["\"b\"", "\"c\""]
-    );
-    assert_eq!(
-        run(".[] | select(has(\"on\")) | .n", doc),
-        vec!["\"a\"", "\"b\""]
-    );
-    assert_eq!(
-        run("has(0), has(3), has(-1), has(\"0\")", doc),
-        vec!["true", "false", "false", "false"]
-    );
+    assert_eq!(run(".[] | select(.on | not) | .n", doc), vec!["\"b\"", "\"c\""]);
+    assert_eq!(run(".[] | select(has(\"on\")) | .n", doc), vec!["\"a\"", "\"b\""]);
+    assert_eq!(run("has(0), has(3), has(-1), has(\"0\")", doc), vec!["true", "false", "false", "false"]);
     assert_eq!(run("has(\"x\")", "\"str\""), vec!["false"]);
-    assert_eq!(
-        run(".[] | select(.n == \"b\", .n == \"c\") | .n", doc),
-        vec!["\"b\"", "\"c\""]
-    );
+    assert_eq!(run(".[] | select(.n == \"b\", .n == \"c\") | .n", doc), vec!["\"b\"", "\"c\""]);
 }
 
 #[test]
@@ -440,15 +337,9 @@ fn addition() {
     );
     assert_eq!(run(".a + .b", r#"{"a":[1],"b":[2,3]}"#), vec!["[1,2,3]"]);
     assert_eq!(run(".a + 4", r#"{"a":[1]}"#), vec!["[1,4]"]);
-    assert_eq!(
-        run(".a + .b", r#"{"a":{"x":1,"y":2},"b":{"y":3,"z":4}}"#),
-        vec![r#"{"x":1,"y":3,"z":4}"#]
-    );
+    assert_eq!(run(".a + .b", r#"{"a":{"x":1,"y":2},"b":{"y":3,"z":4}}"#), vec![r#"{"x":1,"y":3,"z":4}"#]);
     assert_eq!(run("null + 1, .missing + \"x\"", "{}"), vec!["1", "\"x\""]);
-    assert_eq!(
-        run("select(false) + 1, 1 + select(false)", "{}"),
-        vec!["1", "1"]
-    );
+    assert_eq!(run("select(false) + 1, 1 + select(false)", "{}"), vec!["1", "1"]);
     assert_eq!(run("(1, 2) + (10, 20)", "{}"), vec!["11", "21", "12", "22"]);
     assert_eq!(run("0x10 + 1", "{}"), vec!["0x11"]);
 }
@@ -473,48 +364,24 @@ fn alternative() {
     assert_eq!(run(".l[] // 5", doc), vec!["5", "1", "5"]);
     assert_eq!(run("select(false) // 1", doc), vec!["1"]);
     assert_eq!(run(".a // select(false)", doc), vec!["null"]);
-    assert_eq!(
-        one("(.a // .c) = 1", doc),
-        r#"{"a":null,"b":false,"c":1,"l":[null,1,false]}"#
-    );
+    assert_eq!(one("(.a // .c) = 1", doc), r#"{"a":null,"b":false,"c":1,"l":[null,1,false]}"#);
 }
 
 #[test]
 fn sub_and_test() {
     assert_eq!(run("sub(\"a\"; \"b\")", "\"banana\""), vec!["\"bbnbnb\""]);
-    assert_eq!(
-        run("sub(\"(\\d+)\\.(\\d+)\"; \"${2}.$1\")", "\"v1.2\""),
-        vec!["\"v2.1\""]
-    );
-    assert_eq!(
-        run("sub(\"(?P<maj>\\d+)\"; \"<${maj}>\")", "\"v1.2\""),
-        vec!["\"v<1>.<2>\""]
-    );
+    assert_eq!(run("sub(\"(\\d+)\\.(\\d+)\"; \"${2}.$1\")", "\"v1.2\""), vec!["\"v2.1\""]);
+    assert_eq!(run("sub(\"(?P<maj>\\d+)\"; \"<${maj}>\")", "\"v1.2\""), vec!["\"v<1>.<2>\""]);
     assert_eq!(run("test(\"^v\\d\")", "\"v1\""), vec!["true"]);
-    assert_eq!(
-        run(".[] | select(test(\"^a\"))", r#"["ab","ba","ac"]"#),
-        vec!["\"ab\"", "\"ac\""]
-    );
-    assert_eq!(
-        one(".tags[] |= sub(\"^\"; \"v\")", r#"{"tags":["1","2"]}"#),
-        r#"{"tags":["v1","v2"]}"#
-    );
+    assert_eq!(run(".[] | select(test(\"^a\"))", r#"["ab","ba","ac"]"#), vec!["\"ab\"", "\"ac\""]);
+    assert_eq!(one(".tags[] |= sub(\"^\"; \"v\")", r#"{"tags":["1","2"]}"#), r#"{"tags":["v1","v2"]}"#);
 }
 
 #[test]
 fn literals_and_env() {
-    assert_eq!(
-        run("\"a\\\"b\\\\c\\n\\t\"", "null"),
-        vec![r#""a\"b\\c\n\t""#]
-    );
-    assert_eq!(
-        run("1.10, 0x1F, -3, 1e3", "null"),
-        vec!["1.10", "0x1F", "-3", "1e3"]
-    );
-    assert_eq!(
-        run("true, false, null, ~, TRUE", "null"),
-        vec!["true", "false", "null", "null", "true"]
-    );
+    assert_eq!(run("\"a\\\"b\\\\c\\n\\t\"", "null"), vec![r#""a\"b\\c\n\t""#]);
+    assert_eq!(run("1.10, 0x1F, -3, 1e3", "null"), vec!["1.10", "0x1F", "-3", "1e3"]);
+    assert_eq!(run("true, false, null, ~, TRUE", "null"), vec!["true", "false", "null", "null", "true"]);
     assert_eq!(
         run("strenv(NUM), env(NUM), env(VERSION), strenv(EMPTY)", "null"),
         vec!["\"42\"", "42", "\"1.2.3\"", "\"\""]
@@ -532,11 +399,7 @@ fn literals_and_env() {
 fn template_values_are_data_not_expression_text() {
     let evil = r#"" | .x = "evil"#;
     let vars = Vars::from([("VERSION".to_string(), evil.to_string())]);
-    for src in [
-        ".version = \"{{VERSION}}\"",
-        ".version = {{VERSION}}",
-        ".version = strenv(VERSION)",
-    ] {
+    for src in [".version = \"{{VERSION}}\"", ".version = {{VERSION}}", ".version = strenv(VERSION)"] {
         let out = run_with(src, r#"{"version":"0"}"#, &vars).unwrap();
         assert_eq!(out, vec![format!("{{\"version\":{evil:?}}}")], "{src}");
     }
@@ -551,11 +414,7 @@ fn template_values_are_data_not_expression_text() {
 fn unknown_names_are_reported_with_the_available_ones() {
     assert_eq!(
         fails(".version = \"v{{VERSON}}\"", "{}"),
-        (
-            "unknown name 'VERSON'; available names: EMPTY, NUM, SOURCE_REPO, VERSION at column 14"
-                .into(),
-            13..23
-        )
+        ("unknown name 'VERSON'; available names: EMPTY, NUM, SOURCE_REPO, VERSION at column 14".into(), 13..23)
     );
     assert_eq!(fails(".v = strenv(NOPE)", "{}").1, 12..16);
     assert_eq!(fails(".v = env(NOPE)", "{}").1, 9..13);
@@ -563,10 +422,7 @@ fn unknown_names_are_reported_with_the_available_ones() {
     // Checked before evaluation, even where evaluation would not reach.
     assert_eq!(fails("select(false) | .v = {{NOPE}}", "{}").1, 21..29);
     let err = run_with(".v = {{X}}", "{}", &Vars::new()).unwrap_err();
-    assert_eq!(
-        err.message,
-        "unknown name 'X'; no names are available at column 6"
-    );
+    assert_eq!(err.message, "unknown name 'X'; no names are available at column 6");
 }
 
 // ---- errors ----------------------------------------------------------------------------------
@@ -574,41 +430,23 @@ fn unknown_names_are_reported_with_the_available_ones() {
 #[test]
 fn indexing_a_scalar_is_an_error() {
     let (message, span) = fails(".image.tag = \"x\"", r#"{"image":"nginx"}"#);
-    assert_eq!(
-        message,
-        "cannot index !!str \"nginx\" with \"tag\" (at path .image) at column 7"
-    );
+    assert_eq!(message, "cannot index !!str \"nginx\" with \"tag\" (at path .image) at column 7");
     assert_eq!(span, 6..10);
     let src = ".image.tag = \"x\"";
-    let err = parse(src)
-        .and_then(|e| evaluate(&e, json(r#"{"image":"nginx"}"#), &vars()))
-        .unwrap_err();
+    let err = parse(src).and_then(|e| evaluate(&e, json(r#"{"image":"nginx"}"#), &vars())).unwrap_err();
     assert_eq!(
         err.render(src),
         "cannot index !!str \"nginx\" with \"tag\" (at path .image) at column 7\n    .image.tag = \"x\"\n          ^^^^"
     );
-    assert_eq!(
-        fails(".a[0]", r#"{"a":3}"#).0,
-        "cannot index !!int 3 with 0 (at path .a) at column 4"
-    );
-    assert_eq!(
-        fails(".a[]", r#"{"a":true}"#).0,
-        "cannot iterate over !!bool true (at path .a) at column 1"
-    );
-    assert_eq!(
-        fails("\"x\" | .a", "{}").0,
-        "cannot index !!str \"x\" with \"a\" at column 7"
-    );
+    assert_eq!(fails(".a[0]", r#"{"a":3}"#).0, "cannot index !!int 3 with 0 (at path .a) at column 4");
+    assert_eq!(fails(".a[]", r#"{"a":true}"#).0, "cannot iterate over !!bool true (at path .a) at column 1");
+    assert_eq!(fails("\"x\" | .a", "{}").0, "cannot index !!str \"x\" with \"a\" at column 7");
 }
 
 #[test]
 fn indexing_a_sequence_by_name_is_an_error() {
     assert_eq!(
-        fails(
-            ".spec.containers.image = \"x\"",
-            r#"{"spec":{"containers":[{"image":"a"}]}}"#
-        )
-        .0,
+        fails(".spec.containers.image = \"x\"", r#"{"spec":{"containers":[{"image":"a"}]}}"#).0,
         "cannot index !!seq with \"image\" (at path .spec.containers); use [] to go through its \
          items, or [N] for one of them at column 17"
     );
@@ -616,30 +454,15 @@ fn indexing_a_sequence_by_name_is_an_error() {
         fails(".a[-3]", r#"{"a":[1,2]}"#).0,
         "index [-3] out of range, array size is 2 (at path .a) at column 4"
     );
-    assert_eq!(
-        fails(".a[1.5]", r#"{"a":[1]}"#).0,
-        "cannot index !!seq with 1.5 (at path .a) at column 4"
-    );
+    assert_eq!(fails(".a[1.5]", r#"{"a":[1]}"#).0, "cannot index !!seq with 1.5 (at path .a) at column 4");
 }
 
 #[test]
 fn operator_errors() {
-    assert_eq!(
-        fails(".a + .b", r#"{"a":"x","b":[1]}"#).0,
-        "cannot add !!seq to !!str at column 1"
-    );
-    assert_eq!(
-        fails(".a + 1", r#"{"a":{}}"#).0,
-        "cannot add !!int to !!map at column 1"
-    );
-    assert_eq!(
-        fails("true + 1", "{}").0,
-        "cannot add !!int to !!bool at column 1"
-    );
-    assert_eq!(
-        fails("\"a\" - 1", "{}").0,
-        "strings cannot be subtracted at column 1"
-    );
+    assert_eq!(fails(".a + .b", r#"{"a":"x","b":[1]}"#).0, "cannot add !!seq to !!str at column 1");
+    assert_eq!(fails(".a + 1", r#"{"a":{}}"#).0, "cannot add !!int to !!map at column 1");
+    assert_eq!(fails("true + 1", "{}").0, "cannot add !!int to !!bool at column 1");
+    assert_eq!(fails("\"a\" - 1", "{}").0, "strings cannot be subtracted at column 1");
     assert_eq!(
         fails("9223372036854775807 + 1", "{}").0,
         "integer overflow computing 9223372036854775807 + 1 at column 1"
@@ -649,15 +472,9 @@ fn operator_errors() {
         "cannot substitute with !!map, can only substitute strings (to change a value in place, \
          use `|=` rather than `=`) at column 6"
     );
-    assert_eq!(
-        fails("test(\"x\")", "1").0,
-        "cannot match with !!int, can only match strings at column 1"
-    );
+    assert_eq!(fails("test(\"x\")", "1").0, "cannot match with !!int, can only match strings at column 1");
     let (message, span) = fails(".a |= sub(\"(\"; \"y\")", r#"{"a":"s"}"#);
-    assert_eq!(
-        message,
-        "invalid regular expression \"(\": found open group without closing ')' at column 11"
-    );
+    assert_eq!(message, "invalid regular expression \"(\": found open group without closing ')' at column 11");
     assert_eq!(span, 10..13);
     assert_eq!(
         fails("env(EMPTY)", "{}").0,
@@ -667,10 +484,7 @@ fn operator_errors() {
         fails(".a[100000] = 1", r#"{"a":[]}"#).0,
         "cannot set .a[100000]: index 100000 is more than 10000 past the end of the sequence (length 0) at column 1"
     );
-    assert_eq!(
-        fails("(.a, .a.b) = 1", r#"{"a":{"b":0}}"#).0,
-        "cannot set .a.b: .a is !!int 1 at column 1"
-    );
+    assert_eq!(fails("(.a, .a.b) = 1", r#"{"a":{"b":0}}"#).0, "cannot set .a.b: .a is !!int 1 at column 1");
 }
 
 #[test]
@@ -679,29 +493,14 @@ fn parse_errors_render_with_a_caret() {
     let err = parse(src).unwrap_err();
     assert_eq!(err.message, "unknown function 'foo' at column 6");
     assert_eq!(err.span, 5..8);
-    assert_eq!(
-        err.render(src),
-        "unknown function 'foo' at column 6\n    .a | foo(1)\n         ^^^"
-    );
+    assert_eq!(err.render(src), "unknown function 'foo' at column 6\n    .a | foo(1)\n         ^^^");
     assert_eq!(err.to_string(), err.message);
     let err = parse(".a = \"x").unwrap_err();
-    assert_eq!(
-        (err.message.as_str(), err.span.clone()),
-        ("unterminated string literal at column 6", 5..7)
-    );
-    assert_eq!(
-        parse("..a").unwrap_err().message,
-        "`..` (recursive descent) is not supported at column 1"
-    );
-    assert_eq!(
-        parse(".a | sort_by(.b)").unwrap_err().message,
-        "`sort_by` is not supported at column 6"
-    );
+    assert_eq!((err.message.as_str(), err.span.clone()), ("unterminated string literal at column 6", 5..7));
+    assert_eq!(parse("..a").unwrap_err().message, "`..` (recursive descent) is not supported at column 1");
+    assert_eq!(parse(".a | sort_by(.b)").unwrap_err().message, "`sort_by` is not supported at column 6");
     let boxed: Box<dyn std::error::Error> = Box::new(parse("$x").unwrap_err());
-    assert_eq!(
-        boxed.to_string(),
-        "`$x` (variables) is not supported at column 1"
-    );
+    assert_eq!(boxed.to_string(), "`$x` (variables) is not supported at column 1");
 }
 
 #[test]
@@ -726,13 +525,8 @@ const FORMS: &[&str] = &[
 
 /// Parses and evaluates `src` on a few documents; it may fail, but must not panic.
 fn exercise(src: &str) {
-    let docs = [
-        CHART,
-        r#"{"a":[1,{"b":"x"}],"image":"nginx:1","d":[1],"i":0,"m":{"k":null}}"#,
-        "null",
-        "\"s\"",
-        "[[]]",
-    ];
+    let docs =
+        [CHART, r#"{"a":[1,{"b":"x"}],"image":"nginx:1","d":[1],"i":0,"m":{"k":null}}"#, "null", "\"s\"", "[[]]"];
     match parse(src) {
         Ok(expr) => {
             for doc in docs {
@@ -742,10 +536,7 @@ fn exercise(src: &str) {
             }
         }
         Err(e) => {
-            assert!(
-                e.span.start <= e.span.end && e.span.end <= src.len(),
-                "{src:?}: {e:?}"
-            );
+            assert!(e.span.start <= e.span.end && e.span.end <= src.len(), "{src:?}: {e:?}");
             e.render(src);
         }
     }
@@ -768,22 +559,13 @@ fn deepest_expression() -> String {
 fn long_chains_evaluate() {
     let assignments: Vec<String> = (0..90).map(|i| format!(".k{i} = {i}")).collect();
     let out = one(&assignments.join(" | "), "{}");
-    assert!(
-        out.starts_with(r#"{"k0":0,"k1":1,"#) && out.ends_with(r#""k89":89}"#),
-        "{out}"
-    );
+    assert!(out.starts_with(r#"{"k0":0,"k1":1,"#) && out.ends_with(r#""k89":89}"#), "{out}");
     assert_eq!(one(&assignments.join(", "), "{}"), out);
-    assert_eq!(
-        run(".a, (.b = 1), (.c = 2)", r#"{"a":0}"#),
-        vec!["0", r#"{"a":0,"b":1,"c":2}"#]
-    );
+    assert_eq!(run(".a, (.b = 1), (.c = 2)", r#"{"a":0}"#), vec!["0", r#"{"a":0,"b":1,"c":2}"#]);
     // `,` groups to the right: `(.c = 2), .a` is already a new list, so (as in yq) the
     // document is output for both assignments.
     let doc = r#"{"a":0,"b":1,"c":2}"#;
-    assert_eq!(
-        run("(.b = 1), (.c = 2), .a", r#"{"a":0}"#),
-        vec![doc, doc, "0"]
-    );
+    assert_eq!(run("(.b = 1), (.c = 2), .a", r#"{"a":0}"#), vec![doc, doc, "0"]);
 }
 
 #[test]
@@ -793,23 +575,16 @@ fn the_deepest_accepted_expression_fits_a_small_stack() {
     // 1 MiB: the default WebAssembly stack; debug frames are larger than release ones. The
     // innermost segment is evaluated first, so reaching its error means full depth was reached
     // (a stack overflow would abort the test run).
-    let worker = std::thread::Builder::new()
-        .stack_size(1 << 20)
-        .spawn(move || {
-            for depth in [99, 100, 1000] {
-                let nested = format!("{}.a{}", "(".repeat(depth), ")".repeat(depth));
-                let _ = parse(&nested).map(|e| evaluate(&e, json("{}"), &vars()));
-            }
-            let expr = parse(&src).unwrap();
-            evaluate(&expr, json(r#"{"a":[{"a":1}]}"#), &vars())
-                .unwrap_err()
-                .message
-        });
+    let worker = std::thread::Builder::new().stack_size(1 << 20).spawn(move || {
+        for depth in [99, 100, 1000] {
+            let nested = format!("{}.a{}", "(".repeat(depth), ")".repeat(depth));
+            let _ = parse(&nested).map(|e| evaluate(&e, json("{}"), &vars()));
+        }
+        let expr = parse(&src).unwrap();
+        evaluate(&expr, json(r#"{"a":[{"a":1}]}"#), &vars()).unwrap_err().message
+    });
     let message = worker.unwrap().join().unwrap();
-    assert!(
-        message.starts_with("cannot index !!seq with \"a\" (at path .a)"),
-        "{message}"
-    );
+    assert!(message.starts_with("cannot index !!seq with \"a\" (at path .a)"), "{message}");
 }
 
 #[test]
@@ -857,9 +632,7 @@ fn random_soups_never_panic() {
     ];
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = move || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (state >> 33) as usize
     };
     for _ in 0..3000 {

@@ -49,9 +49,10 @@ fn edit_all(settings: &ApplySettings, files: &impl Files, log: &impl Log) -> Res
         let index = match pending.iter().position(|p| p.path == path) {
             Some(i) => i,
             None => {
-                let bytes = files
-                    .read(&path)
-                    .map_err(|e| Failure { file: Some(edit.file.clone()), ..Failure::message(format!("cannot read {}: {e}", edit.file)) })?;
+                let bytes = files.read(&path).map_err(|e| Failure {
+                    file: Some(edit.file.clone()),
+                    ..Failure::message(format!("cannot read {}: {e}", edit.file))
+                })?;
                 pending.push(Pending { file: edit.file.clone(), path, original: bytes.clone(), current: bytes });
                 pending.len() - 1
             }
@@ -119,7 +120,9 @@ pub fn edit_failure(file: &str, expression: &str, error: EditError) -> Failure {
 /// The absolute path of `file` inside `workspace` (itself a real path), refusing anything that
 /// leaves it: absolute paths, `..`, and symbolic links that point outside.
 pub fn resolve_in_workspace(workspace: &str, file: &str, files: &impl Files) -> Result<String, Failure> {
-    let refuse = |why: &str| Failure::message(format!("input 'file': {file:?} {why}; give a path relative to the workspace, inside it"));
+    let refuse = |why: &str| {
+        Failure::message(format!("input 'file': {file:?} {why}; give a path relative to the workspace, inside it"))
+    };
     if file.is_empty() {
         return Err(refuse("is empty"));
     }
@@ -133,7 +136,9 @@ pub fn resolve_in_workspace(workspace: &str, file: &str, files: &impl Files) -> 
     let joined = format!("{}/{}", workspace.trim_end_matches('/'), parts.join("/"));
     let real = files.real_path(&joined).map_err(|e| {
         if e.is_not_found() {
-            Failure::message(format!("file not found: {file} (looked in {workspace}); check the path and that the repository is checked out"))
+            Failure::message(format!(
+                "file not found: {file} (looked in {workspace}); check the path and that the repository is checked out"
+            ))
         } else {
             Failure::message(format!("cannot open {file}: {e}"))
         }

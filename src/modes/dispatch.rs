@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 use crate::engine;
-use crate::forge::{backoff_ms, ApiError, CommitInfo, CommitRef, Forge, Run, RunDetails, RunState, StatusOptions, Task};
+use crate::forge::{
+    backoff_ms, ApiError, CommitInfo, CommitRef, Forge, Run, RunDetails, RunState, StatusOptions, Task,
+};
 use crate::host::{Clock, Http, Level, Log};
 use crate::settings::{named_values, DispatchSettings};
 use crate::value::Value;
@@ -113,7 +115,8 @@ impl Ending {
 
 /// The dispatch id: the job attempt's stable part and a random suffix, safe in a `run-name`.
 pub fn dispatch_id(base: &str, random_hex: &str) -> String {
-    let base: String = base.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).take(100).collect();
+    let base: String =
+        base.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).take(100).collect();
     format!("{base}-{random_hex}")
 }
 
@@ -155,7 +158,8 @@ pub fn dispatch_inputs(workflow_yaml: &str) -> Option<BTreeMap<String, bool>> {
 /// Whether a run in a list is the one dispatched with `id`: its title (the evaluated
 /// `run-name`) or its recorded inputs carry the id.
 pub fn is_our_run(run: &Run, id: &str) -> bool {
-    run.inputs.get("dispatch_id").map(String::as_str) == Some(id) || run.title.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).any(|w| w == id)
+    run.inputs.get("dispatch_id").map(String::as_str) == Some(id)
+        || run.title.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).any(|w| w == id)
 }
 
 /// What the step reports.
@@ -192,17 +196,25 @@ pub async fn run<H: Http + Clock + Log>(settings: &DispatchSettings, host: &H) -
     let failed_by_choice = report.ending == Ending::Unchanged && settings.fail_on_unchanged;
     let state = if failed_by_choice { "failure" } else { state };
     set_status(settings, &status_forge, host, state, &target, &description).await;
-    host.log(Level::Debug, &format!("{} API calls to {}, {} for statuses", forge.calls(), settings.gitops_repo, status_forge.calls()));
+    host.log(
+        Level::Debug,
+        &format!("{} API calls to {}, {} for statuses", forge.calls(), settings.gitops_repo, status_forge.calls()),
+    );
 
     let sha = report.commit.as_ref().map_or("", |c| c.sha.as_str()).to_string();
     let short: String = sha.chars().take(7).collect();
     let commit_url = report.commit.as_ref().map_or(String::new(), |c| c.page(web, &settings.gitops_repo));
     let component = super::update::component_name(&settings.source_repo, settings.tag_prefix.as_deref());
-    let summary_line = format!("{component}|{}|{}|{sha}|{}", settings.version, report.ending.as_str(), settings.gitops_repo);
+    let summary_line =
+        format!("{component}|{}|{}|{sha}|{}", settings.version, report.ending.as_str(), settings.gitops_repo);
     let ok = matches!(report.ending, Ending::Success | Ending::Unchanged | Ending::Superseded) && !failed_by_choice;
     let mut outcome = Outcome { ok, ..Outcome::default() };
     if !ok {
-        let reason = if failed_by_choice { format!("{} (fail_on_unchanged: true)", report.detail) } else { report.detail.clone() };
+        let reason = if failed_by_choice {
+            format!("{} (fail_on_unchanged: true)", report.detail)
+        } else {
+            report.detail.clone()
+        };
         outcome.error = Some(Failure::message(format!("GitOps deployment {}: {reason}", report.ending.as_str())));
     }
     let outputs = [
@@ -225,9 +237,21 @@ pub async fn run<H: Http + Clock + Log>(settings: &DispatchSettings, host: &H) -
     outcome
 }
 
-async fn set_status<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forge<'_, H>, host: &H, state: &str, target: &str, description: &str) {
+async fn set_status<H: Http + Clock + Log>(
+    settings: &DispatchSettings,
+    forge: &Forge<'_, H>,
+    host: &H,
+    state: &str,
+    target: &str,
+    description: &str,
+) {
     let description: String = description.chars().take(140).collect();
-    let status = StatusOptions { state: state.into(), target_url: target.into(), description, context: settings.status_context.clone() };
+    let status = StatusOptions {
+        state: state.into(),
+        target_url: target.into(),
+        description,
+        context: settings.status_context.clone(),
+    };
     if let Err(e) = forge.create_status(&settings.source_repo, &settings.source_commit, &status).await {
         host.warning(&format!(
             "could not set status {} on {}@{}: {e} (input 'status_token' needs write access to {})",
@@ -237,14 +261,30 @@ async fn set_status<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &
 }
 
 /// Dispatches, follows the run, and finds the commit.
-async fn follow<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forge<'_, H>, status_forge: &Forge<'_, H>, host: &H, id: &str) -> Report {
+async fn follow<H: Http + Clock + Log>(
+    settings: &DispatchSettings,
+    forge: &Forge<'_, H>,
+    status_forge: &Forge<'_, H>,
+    host: &H,
+    id: &str,
+) -> Report {
     let repo = &settings.gitops_repo;
     let release = match forge.version().await {
         Ok(v) => Release::parse(&v.version),
-        Err(e) => return Report::failed(Ending::Failure, "", format!("cannot reach the server at {}: {e}", settings.server.api_url)),
+        Err(e) => {
+            return Report::failed(
+                Ending::Failure,
+                "",
+                format!("cannot reach the server at {}: {e}", settings.server.api_url),
+            )
+        }
     };
     let Some(release) = release.filter(|r| r.can_dispatch()) else {
-        return Report::failed(Ending::DispatchRejected, "", "the server is too old: dispatching workflows needs Gitea 1.24 or Forgejo 8 or newer");
+        return Report::failed(
+            Ending::DispatchRejected,
+            "",
+            "the server is too old: dispatching workflows needs Gitea 1.24 or Forgejo 8 or newer",
+        );
     };
     let git_ref = match &settings.git_ref {
         Some(r) => r.clone(),
@@ -268,13 +308,15 @@ async fn follow<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forg
             Vec::new()
         };
         let dispatched_at = host.now_ms();
-        let dispatched = match forge.dispatch(repo, &settings.workflow, &git_ref, &inputs, release.run_details()).await {
+        let dispatched = match forge.dispatch(repo, &settings.workflow, &git_ref, &inputs, release.run_details()).await
+        {
             Ok(d) => d,
             Err(e) => return Report::failed(Ending::DispatchRejected, "", access_error(settings, &e, "dispatch")),
         };
-        let mut run_url = dispatched.html_url.clone().or_else(|| {
-            dispatched.run_number.map(|n| format!("{}/{repo}/actions/runs/{n}", settings.server.web_url))
-        });
+        let mut run_url = dispatched
+            .html_url
+            .clone()
+            .or_else(|| dispatched.run_number.map(|n| format!("{}/{repo}/actions/runs/{n}", settings.server.web_url)));
         let mut tracking = match (dispatched.id, dispatched.run_number) {
             (Some(run_id), _) if release.lists_runs() => Tracking::Run(run_id),
             (_, Some(number)) => Tracking::Task(number),
@@ -301,14 +343,26 @@ async fn follow<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forg
         let run_url = run_url.unwrap_or_else(|| format!("{}/{repo}/actions", settings.server.web_url));
         last_run_url = run_url.clone();
         host.info(&format!("GitOps run: {run_url}"));
-        set_status(settings, status_forge, host, "pending", &run_url, &format!("{} dispatched to {repo}", settings.version)).await;
+        set_status(
+            settings,
+            status_forge,
+            host,
+            "pending",
+            &run_url,
+            &format!("{} dispatched to {repo}", settings.version),
+        )
+        .await;
 
         let conclusion = match wait(settings, forge, host, &tracking, &git_ref, id, dispatched_at, deadline).await {
             Waited::Done(report) => return Report { run_url, ..report },
             Waited::Completed(conclusion) => conclusion,
             Waited::TimedOut => {
                 let waited = (settings.timeout_ms / 1000).max(1);
-                return Report::failed(Ending::TimedOut, &run_url, format!("no result within {waited} s (input 'timeout')"));
+                return Report::failed(
+                    Ending::TimedOut,
+                    &run_url,
+                    format!("no result within {waited} s (input 'timeout')"),
+                );
             }
             Waited::Error(e) => return Report::failed(Ending::Failure, &run_url, e),
         };
@@ -325,7 +379,11 @@ async fn follow<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forg
                     return Report { run_url, ..report };
                 }
                 if attempt == MAX_DISPATCHES {
-                    return Report::failed(Ending::Cancelled, &run_url, format!("the run ended without a commit {MAX_DISPATCHES} times"));
+                    return Report::failed(
+                        Ending::Cancelled,
+                        &run_url,
+                        format!("the run ended without a commit {MAX_DISPATCHES} times"),
+                    );
                 }
                 let pause = backoff_ms(attempt, 1_000, 8_000, host.random_below(1001));
                 host.warning(&format!(
@@ -334,7 +392,13 @@ async fn follow<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forg
                 ));
                 host.sleep(pause).await;
             }
-            other => return Report::failed(Ending::RunFailed, &run_url, format!("the GitOps run ended with {other}: see its log")),
+            other => {
+                return Report::failed(
+                    Ending::RunFailed,
+                    &run_url,
+                    format!("the GitOps run ended with {other}: see its log"),
+                )
+            }
         }
     }
     Report::failed(Ending::Cancelled, &last_run_url, "the run was cancelled")
@@ -342,7 +406,13 @@ async fn follow<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forg
 
 /// Checks the workflow (exists, has `workflow_dispatch`, takes the inputs sent) and returns the
 /// inputs to send.
-async fn workflow_inputs<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forge<'_, H>, host: &H, git_ref: &str, id: &str) -> Result<BTreeMap<String, String>, Report> {
+async fn workflow_inputs<H: Http + Clock + Log>(
+    settings: &DispatchSettings,
+    forge: &Forge<'_, H>,
+    host: &H,
+    git_ref: &str,
+    id: &str,
+) -> Result<BTreeMap<String, String>, Report> {
     let repo = &settings.gitops_repo;
     let mut declared = None;
     for dir in [".gitea/workflows", ".forgejo/workflows", ".github/workflows"] {
@@ -381,7 +451,11 @@ async fn workflow_inputs<H: Http + Clock + Log>(settings: &DispatchSettings, for
         return Err(Report::failed(
             Ending::DispatchRejected,
             "",
-            format!("{} requires input '{missing}', which gitops-action does not send; it sends {}", settings.workflow, ours.keys().cloned().collect::<Vec<_>>().join(", ")),
+            format!(
+                "{} requires input '{missing}', which gitops-action does not send; it sends {}",
+                settings.workflow,
+                ours.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
         ));
     }
     if declared.is_empty() {
@@ -397,7 +471,13 @@ async fn workflow_inputs<H: Http + Clock + Log>(settings: &DispatchSettings, for
 }
 
 /// Looks through the dispatched runs for ours until `until`.
-async fn find_run<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forge<'_, H>, host: &H, id: &str, until: f64) -> Option<Run> {
+async fn find_run<H: Http + Clock + Log>(
+    settings: &DispatchSettings,
+    forge: &Forge<'_, H>,
+    host: &H,
+    id: &str,
+    until: f64,
+) -> Option<Run> {
     let mut n = 0;
     while host.now_ms() < until {
         if let Ok(runs) = forge.dispatched_runs(&settings.gitops_repo, 30).await {
@@ -460,7 +540,10 @@ async fn wait<H: Http + Clock + Log>(
             },
             Tracking::Task(number) => match forge.tasks(&settings.gitops_repo).await {
                 Ok(tasks) => {
-                    let ours: Vec<&Task> = tasks.iter().filter(|t| t.run_number == *number && t.workflow_id == settings.workflow).collect();
+                    let ours: Vec<&Task> = tasks
+                        .iter()
+                        .filter(|t| t.run_number == *number && t.workflow_id == settings.workflow)
+                        .collect();
                     if let Some(conclusion) = all_ended(&ours) {
                         return Waited::Completed(conclusion);
                     }
@@ -474,7 +557,10 @@ async fn wait<H: Http + Clock + Log>(
                     Err(e) => host.log(Level::Debug, &format!("looking for the commit: {e}")),
                 }
                 if let Ok(tasks) = forge.tasks(&settings.gitops_repo).await {
-                    let new: Vec<&Task> = tasks.iter().filter(|t| t.workflow_id == settings.workflow && !known_tasks.contains(&t.id)).collect();
+                    let new: Vec<&Task> = tasks
+                        .iter()
+                        .filter(|t| t.workflow_id == settings.workflow && !known_tasks.contains(&t.id))
+                        .collect();
                     // Other dispatchers' runs may be among them: only a failure of all is ours for sure.
                     let all_failed = new.iter().all(|t| t.state == RunState::Completed("failure".into()));
                     if all_ended(&new).is_some() {
@@ -514,12 +600,24 @@ fn to_ref(c: &CommitInfo) -> CommitRef {
 }
 
 fn committed(settings: &DispatchSettings, commit: CommitRef, how: &str) -> Report {
-    Report { ending: Ending::Success, commit: Some(commit), run_url: String::new(), detail: format!("committed to {}{how}", settings.gitops_repo) }
+    Report {
+        ending: Ending::Success,
+        commit: Some(commit),
+        run_url: String::new(),
+        detail: format!("committed to {}{how}", settings.gitops_repo),
+    }
 }
 
 /// Our commit in the file's recent history: by trailer, or by the seed's subject for GitOps
 /// repositories still on the seed's script (trailer-free commits since the dispatch only).
-async fn commit_in_history<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forge<'_, H>, host: &H, git_ref: &str, id: &str, dispatched_at: f64) -> Result<Option<Report>, ApiError> {
+async fn commit_in_history<H: Http + Clock + Log>(
+    settings: &DispatchSettings,
+    forge: &Forge<'_, H>,
+    host: &H,
+    git_ref: &str,
+    id: &str,
+    dispatched_at: f64,
+) -> Result<Option<Report>, ApiError> {
     let commits = forge.commits(&settings.gitops_repo, Some(git_ref), Some(&settings.file), 1, 50).await?;
     if let Some(commit) = find_dispatch_commit(&commits, id) {
         return Ok(Some(committed(settings, to_ref(commit), "")));
@@ -538,7 +636,14 @@ async fn commit_in_history<H: Http + Clock + Log>(settings: &DispatchSettings, f
 
 /// After the run: its commit, or what the file says (`unchanged`, `superseded`); `Err` with
 /// the reason when the repository shows neither.
-async fn outcome_in_repo<H: Http + Clock + Log>(settings: &DispatchSettings, forge: &Forge<'_, H>, host: &H, git_ref: &str, id: &str, dispatched_at: f64) -> Result<Report, String> {
+async fn outcome_in_repo<H: Http + Clock + Log>(
+    settings: &DispatchSettings,
+    forge: &Forge<'_, H>,
+    host: &H,
+    git_ref: &str,
+    id: &str,
+    dispatched_at: f64,
+) -> Result<Report, String> {
     match commit_in_history(settings, forge, host, git_ref, id, dispatched_at).await {
         Ok(Some(report)) => return Ok(report),
         Ok(None) => {}
@@ -546,10 +651,18 @@ async fn outcome_in_repo<H: Http + Clock + Log>(settings: &DispatchSettings, for
     }
     let file = match forge.file(&settings.gitops_repo, &settings.file, Some(git_ref)).await {
         Ok(Some(f)) => f,
-        Ok(None) => return Err(format!("the run ended without a commit, and {} does not exist on {git_ref}", settings.file)),
+        Ok(None) => {
+            return Err(format!("the run ended without a commit, and {} does not exist on {git_ref}", settings.file))
+        }
         Err(e) => return Err(format!("the run ended without a commit; reading {} failed: {e}", settings.file)),
     };
-    let vars = named_values(&settings.version, Some(&settings.source_repo), Some(&settings.source_commit), Some(id), settings.tag_prefix.as_deref());
+    let vars = named_values(
+        &settings.version,
+        Some(&settings.source_repo),
+        Some(&settings.source_commit),
+        Some(id),
+        settings.tag_prefix.as_deref(),
+    );
     let last = file.last_commit_sha.clone().map(|sha| CommitRef { sha, html_url: String::new() });
     match engine::edit(&file.bytes, &settings.expression, &vars, engine::is_json(&settings.file)) {
         Ok(edited) if edited.changes.is_empty() => Ok(Report {
@@ -559,8 +672,15 @@ async fn outcome_in_repo<H: Http + Clock + Log>(settings: &DispatchSettings, for
             detail: format!("{} already holds {}", settings.file, settings.version),
         }),
         Ok(edited) => match downgrade(&edited.changes) {
-            Some(newer) => Ok(Report { ending: Ending::Superseded, commit: last, run_url: String::new(), detail: format!("{newer} is newer than {}", settings.version) }),
-            None => Err(format!("the run ended without a commit, and {} does not hold {}", settings.file, settings.version)),
+            Some(newer) => Ok(Report {
+                ending: Ending::Superseded,
+                commit: last,
+                run_url: String::new(),
+                detail: format!("{newer} is newer than {}", settings.version),
+            }),
+            None => {
+                Err(format!("the run ended without a commit, and {} does not hold {}", settings.file, settings.version))
+            }
         },
         Err(e) => Err(format!("the run ended without a commit; {} cannot be checked: {e}", settings.file)),
     }

@@ -82,7 +82,9 @@ pub fn run(settings: &ReportSettings, log: &impl Log) -> Outcome {
                 let commit = match (row.commit_sha.is_empty(), row.repo.is_empty() || server.is_empty()) {
                     (true, _) => "—".to_string(),
                     (false, true) => format!("`{}`", short(&row.commit_sha)),
-                    (false, false) => format!("[`{}`]({server}/{}/commit/{})", short(&row.commit_sha), row.repo, row.commit_sha),
+                    (false, false) => {
+                        format!("[`{}`]({server}/{}/commit/{})", short(&row.commit_sha), row.repo, row.commit_sha)
+                    }
                 };
                 let repo = match (row.repo.is_empty(), server.is_empty()) {
                     (true, _) => "—".to_string(),
@@ -100,7 +102,12 @@ pub fn run(settings: &ReportSettings, log: &impl Log) -> Outcome {
             Err(why) => {
                 malformed += 1;
                 log.warning(&format!("gitops line {} {why}: {line}", number + 1));
-                table.push_str(&format!("| ⚠️ | malformed line {} | | {} | | `{}` |\n", number + 1, escape(&why), escape(line)));
+                table.push_str(&format!(
+                    "| ⚠️ | malformed line {} | | {} | | `{}` |\n",
+                    number + 1,
+                    escape(&why),
+                    escape(line)
+                ));
             }
         }
     }

@@ -156,7 +156,11 @@ pub fn component_name(repo: &str, prefix: Option<&str>) -> String {
     }
 }
 
-async fn update<H: Http + Clock + Log>(settings: &UpdateSettings, forge: &Forge<'_, H>, host: &H) -> Result<Report, Failure> {
+async fn update<H: Http + Clock + Log>(
+    settings: &UpdateSettings,
+    forge: &Forge<'_, H>,
+    host: &H,
+) -> Result<Report, Failure> {
     let repo = &settings.repo;
     let branch = settings.branch.as_deref();
     let branch_name = branch.unwrap_or("the default branch");
@@ -169,13 +173,23 @@ async fn update<H: Http + Clock + Log>(settings: &UpdateSettings, forge: &Forge<
         if let Some(id) = settings.dispatch_id.as_ref().filter(|_| check_history) {
             if let Some(commit) = earlier_commit(settings, forge, &plan, id).await? {
                 host.info(&format!("{id} was already committed as {}; not writing again", commit.sha));
-                return Ok(Report { status: Status::Success, commit: Some(commit), diff: String::new(), detail: "already committed by an earlier run of this dispatch".into() });
+                return Ok(Report {
+                    status: Status::Success,
+                    commit: Some(commit),
+                    diff: String::new(),
+                    detail: "already committed by an earlier run of this dispatch".into(),
+                });
             }
         }
         if plan.iter().all(|p| p.changes.is_empty()) {
             let commit = last_commit_touching(settings, forge, &plan[0]).await?;
             host.info(&format!("{branch_name} already has version {}; nothing to commit", settings.version));
-            return Ok(Report { status: Status::Unchanged, commit, diff: String::new(), detail: "the files already hold these values".into() });
+            return Ok(Report {
+                status: Status::Unchanged,
+                commit,
+                diff: String::new(),
+                detail: "the files already hold these values".into(),
+            });
         }
         let changes: Vec<Change> = plan.iter().flat_map(|p| p.changes.iter().cloned()).collect();
         if settings.monotonic {
@@ -191,7 +205,12 @@ async fn update<H: Http + Clock + Log>(settings: &UpdateSettings, forge: &Forge<
         } else {
             let files: Vec<FileChange> = plan
                 .iter()
-                .map(|p| FileChange { operation: "update", path: p.file.clone(), content: crate::forge::encode_base64(&p.bytes), sha: p.read.sha.clone() })
+                .map(|p| FileChange {
+                    operation: "update",
+                    path: p.file.clone(),
+                    content: crate::forge::encode_base64(&p.bytes),
+                    sha: p.read.sha.clone(),
+                })
                 .collect();
             forge.change_files(repo, branch, &message, &files).await
         };
@@ -203,7 +222,12 @@ async fn update<H: Http + Clock + Log>(settings: &UpdateSettings, forge: &Forge<
                 host.info(&diff);
                 host.log(Level::EndGroup, "");
                 set_status(settings, forge, host, &commit).await;
-                return Ok(Report { status: Status::Success, commit: Some(commit), diff, detail: format!("committed to {branch_name}") });
+                return Ok(Report {
+                    status: Status::Success,
+                    commit: Some(commit),
+                    diff,
+                    detail: format!("committed to {branch_name}"),
+                });
             }
             Err(e) if is_conflict(&e) => format!("the file changed since it was read ({e})"),
             Err(e) if e.outcome_unknown() => format!("the write's outcome is unknown ({e})"),
@@ -288,7 +312,12 @@ fn read_failure(settings: &UpdateSettings, error: ApiError) -> Failure {
 
 /// An earlier commit of this dispatch: the file's last commit (which the contents API names)
 /// or one in the recent history of the first file.
-async fn earlier_commit<H: Http + Clock>(settings: &UpdateSettings, forge: &Forge<'_, H>, plan: &[Planned], id: &str) -> Result<Option<CommitRef>, Failure> {
+async fn earlier_commit<H: Http + Clock>(
+    settings: &UpdateSettings,
+    forge: &Forge<'_, H>,
+    plan: &[Planned],
+    id: &str,
+) -> Result<Option<CommitRef>, Failure> {
     let first = &plan[0].read;
     if let (Some(sha), Some(message)) = (&first.last_commit_sha, &first.last_commit_message) {
         if trailer(message, DISPATCH_TRAILER) == Some(id) {
@@ -311,7 +340,11 @@ async fn earlier_commit<H: Http + Clock>(settings: &UpdateSettings, forge: &Forg
 }
 
 /// The commit that last touched the planned file.
-async fn last_commit_touching<H: Http + Clock>(settings: &UpdateSettings, forge: &Forge<'_, H>, planned: &Planned) -> Result<Option<CommitRef>, Failure> {
+async fn last_commit_touching<H: Http + Clock>(
+    settings: &UpdateSettings,
+    forge: &Forge<'_, H>,
+    planned: &Planned,
+) -> Result<Option<CommitRef>, Failure> {
     if let Some(sha) = &planned.read.last_commit_sha {
         return Ok(Some(CommitRef { sha: sha.clone(), html_url: String::new() }));
     }
@@ -324,10 +357,17 @@ async fn last_commit_touching<H: Http + Clock>(settings: &UpdateSettings, forge:
 
 /// Marks the new commit with `gitops/update`, linking to the source commit. A failure here is
 /// a warning: the commit is what matters.
-async fn set_status<H: Http + Clock + Log>(settings: &UpdateSettings, forge: &Forge<'_, H>, host: &H, commit: &CommitRef) {
+async fn set_status<H: Http + Clock + Log>(
+    settings: &UpdateSettings,
+    forge: &Forge<'_, H>,
+    host: &H,
+    commit: &CommitRef,
+) {
     let web = &settings.server.web_url;
     let (target_url, description) = match (&settings.source_repo, &settings.source_commit) {
-        (Some(repo), Some(sha)) => (format!("{web}/{repo}/commit/{sha}"), format!("{repo}@{}", &sha[..sha.len().min(7)])),
+        (Some(repo), Some(sha)) => {
+            (format!("{web}/{repo}/commit/{sha}"), format!("{repo}@{}", &sha[..sha.len().min(7)]))
+        }
         (Some(repo), None) => (format!("{web}/{repo}"), repo.clone()),
         _ => (commit.page(web, &settings.repo), format!("version {}", settings.version)),
     };
@@ -351,7 +391,11 @@ fn summary(settings: &UpdateSettings, report: &Report, url: &str) -> String {
         report.detail.replace('|', "\\|")
     ));
     if let (Some(repo), Some(sha)) = (&settings.source_repo, &settings.source_commit) {
-        out.push_str(&format!("\nRequested by [{repo}@{}]({}/{repo}/commit/{sha}).\n", &sha[..sha.len().min(7)], settings.server.web_url));
+        out.push_str(&format!(
+            "\nRequested by [{repo}@{}]({}/{repo}/commit/{sha}).\n",
+            &sha[..sha.len().min(7)],
+            settings.server.web_url
+        ));
     }
     if !report.diff.is_empty() {
         out.push_str(&format!("\n```diff\n{}```\n", report.diff));
@@ -373,7 +417,12 @@ mod tests {
         let message = "[skip ci] gitops: update version to 1.2.3\n\nUpdated a with: .a = 1\n\nGitops-Dispatch-Id: r1-2-x\nGitops-Source-Repo: o/r\n";
         assert_eq!(trailer(message, DISPATCH_TRAILER), Some("r1-2-x"));
         assert_eq!(trailer("subject\n\nGitops-Dispatch-Id: a\n\nbody", DISPATCH_TRAILER), None);
-        let commits = vec![CommitInfo { sha: "abc".into(), html_url: String::new(), commit: CommitDetail { message: message.into() }, created: String::new() }];
+        let commits = vec![CommitInfo {
+            sha: "abc".into(),
+            html_url: String::new(),
+            commit: CommitDetail { message: message.into() },
+            created: String::new(),
+        }];
         assert_eq!(find_dispatch_commit(&commits, "r1-2-x").map(|c| c.sha.as_str()), Some("abc"));
         assert!(find_dispatch_commit(&commits, "r1-2").is_none());
     }

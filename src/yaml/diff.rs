@@ -144,10 +144,12 @@ fn walk<'n>(
             // A repeated key's data is its last entry's value, at its first entry's position.
             let last_index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
             let mut seen = HashSet::new();
-            let old_order: Vec<&str> = keys.iter().copied().filter(|k| seen.insert(*k) && new_map.contains_key(k)).collect();
+            let old_order: Vec<&str> =
+                keys.iter().copied().filter(|k| seen.insert(*k) && new_map.contains_key(k)).collect();
             // Kept keys must stay in order, and new keys must follow them; otherwise replace.
             let kept: Vec<&str> = new_map.keys().map(String::as_str).filter(|k| last_index.contains_key(k)).collect();
-            let first_added = new_map.keys().position(|k| !last_index.contains_key(k.as_str())).unwrap_or(new_map.len());
+            let first_added =
+                new_map.keys().position(|k| !last_index.contains_key(k.as_str())).unwrap_or(new_map.len());
             if kept != old_order || first_added < kept.len() {
                 return replace(path, out);
             }
@@ -228,7 +230,10 @@ fn walk<'n>(
                 ));
             }
         }
-        (NodeKind::Scalar { .. } | NodeKind::Alias { .. }, Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_)) => {
+        (
+            NodeKind::Scalar { .. } | NodeKind::Alias { .. },
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_),
+        ) => {
             let edit = Edit::SetScalar { node, value: new.clone(), context };
             out.push(report(path, edit, Some(stream.value_of(node)), Some(new.clone()), node.span.start));
         }
@@ -295,7 +300,10 @@ mod tests {
         assert_eq!(edits_for(src, map(&[("a", one.clone()), ("b", s("y")), ("c", seq(&["1", "2", "3"]))])), ["set .b"]);
         assert_eq!(edits_for(src, map(&[("a", one.clone()), ("c", seq(&["1", "3"]))])), ["delete .b", "remove .c[1]"]);
         assert_eq!(
-            edits_for(src, map(&[("a", one.clone()), ("b", s("x")), ("c", seq(&["1", "2", "3", "4"])), ("d.e", s("z"))])),
+            edits_for(
+                src,
+                map(&[("a", one.clone()), ("b", s("x")), ("c", seq(&["1", "2", "3", "4"])), ("d.e", s("z"))])
+            ),
             ["append .c[3]", "insert .\"d.e\""]
         );
         assert_eq!(edits_for(src, map(&[("b", s("x")), ("a", one)])), ["replace ."]);

@@ -100,15 +100,11 @@ impl Node<'_> {
     /// their last descendant; for block scalars, the end of their last non-blank line's break.
     pub fn content_end(&self, src: &str) -> usize {
         match &self.kind {
-            NodeKind::Seq { flow: false, items } => {
-                items.last().map_or(self.span.end, |n| n.content_end(src))
-            }
+            NodeKind::Seq { flow: false, items } => items.last().map_or(self.span.end, |n| n.content_end(src)),
             NodeKind::Map { flow: false, entries } => {
                 entries.last().map_or(self.span.end, |(_, v)| v.content_end(src).max(v.span.start))
             }
-            NodeKind::Scalar { style: Style::Literal | Style::Folded, .. } => {
-                block_scalar_body_end(src, &self.span)
-            }
+            NodeKind::Scalar { style: Style::Literal | Style::Folded, .. } => block_scalar_body_end(src, &self.span),
             _ => self.span.end,
         }
     }
@@ -168,8 +164,21 @@ impl std::fmt::Display for SyntaxError {
 }
 
 enum Open<'s> {
-    Seq { start: usize, flow: bool, anchor: usize, tag: Option<Box<NodeTag>>, items: Vec<Node<'s>> },
-    Map { start: usize, flow: bool, anchor: usize, tag: Option<Box<NodeTag>>, entries: Vec<(Node<'s>, Node<'s>)>, key: Option<Node<'s>> },
+    Seq {
+        start: usize,
+        flow: bool,
+        anchor: usize,
+        tag: Option<Box<NodeTag>>,
+        items: Vec<Node<'s>>,
+    },
+    Map {
+        start: usize,
+        flow: bool,
+        anchor: usize,
+        tag: Option<Box<NodeTag>>,
+        entries: Vec<(Node<'s>, Node<'s>)>,
+        key: Option<Node<'s>>,
+    },
 }
 
 impl Open<'_> {
@@ -216,22 +225,26 @@ impl<'s> Stream<'s> {
                     docs.push(Document { root, start: doc_start });
                     None
                 }
-                Event::Scalar(text, style, anchor, tag) => {
-                    Some(Node {
-                        kind: NodeKind::Scalar { text: written_text(text, &range), style: convert_style(style) },
-                        span: range,
-                        anchor,
-                        tag: tag.map(|t| convert_tag(&t)),
-                    })
-                }
+                Event::Scalar(text, style, anchor, tag) => Some(Node {
+                    kind: NodeKind::Scalar { text: written_text(text, &range), style: convert_style(style) },
+                    span: range,
+                    anchor,
+                    tag: tag.map(|t| convert_tag(&t)),
+                }),
                 Event::Alias(target) => {
-                    let refuse = |message: String| SyntaxError { message, line: span.start.line(), col: span.start.col() + 1 };
+                    let refuse =
+                        |message: String| SyntaxError { message, line: span.start.line(), col: span.start.col() + 1 };
                     if stack.iter().any(|open| open.anchor() == target) {
-                        return Err(refuse(format!("{} refers to the node it is in (a recursive alias)", &src[range.clone()])));
+                        return Err(refuse(format!(
+                            "{} refers to the node it is in (a recursive alias)",
+                            &src[range.clone()]
+                        )));
                     }
                     expansion = expansion.saturating_add(weights.get(&target).copied().unwrap_or(1));
                     if expansion > MAX_ALIAS_EXPANSION {
-                        return Err(refuse(format!("aliases expand to more than {MAX_ALIAS_EXPANSION} values (an alias bomb?)")));
+                        return Err(refuse(format!(
+                            "aliases expand to more than {MAX_ALIAS_EXPANSION} values (an alias bomb?)"
+                        )));
                     }
                     aliased.insert(target);
                     Some(Node { kind: NodeKind::Alias { target }, span: range, anchor: 0, tag: None })
@@ -308,9 +321,7 @@ impl<'s> Stream<'s> {
     fn value_at_depth(&self, node: &Node, depth: usize) -> Value {
         match &node.kind {
             NodeKind::Scalar { text, style } => scalar_value(text, *style, node.tag.as_deref()),
-            NodeKind::Seq { items, .. } => {
-                Value::Seq(items.iter().map(|n| self.value_at_depth(n, depth)).collect())
-            }
+            NodeKind::Seq { items, .. } => Value::Seq(items.iter().map(|n| self.value_at_depth(n, depth)).collect()),
             NodeKind::Map { entries, .. } => {
                 let mut map = Map::with_capacity(entries.len());
                 for (k, v) in entries {
@@ -343,7 +354,10 @@ impl<'s> Stream<'s> {
                 if entries.len() != map.len() {
                     return self.value_of(node) == *value;
                 }
-                entries.iter().zip(map.iter()).all(|((k, n), (key, v))| self.key_text(k) == *key && self.holds_at_depth(n, v, depth))
+                entries
+                    .iter()
+                    .zip(map.iter())
+                    .all(|((k, n), (key, v))| self.key_text(k) == *key && self.holds_at_depth(n, v, depth))
             }
             (NodeKind::Alias { target }, _) => match self.anchors.get(target) {
                 Some(anchored) if depth < 64 => self.holds_at_depth(anchored, value, depth + 1),
@@ -393,7 +407,8 @@ pub fn reads_as(src: &str, expected: &[Value]) -> bool {
         let range = span.byte_range().unwrap_or(0..0);
         // A node event at a key position is a key; everywhere else it is a value, whose expected
         // data is found here.
-        let is_node = matches!(event, Event::Scalar(..) | Event::Alias(_) | Event::SequenceStart(..) | Event::MappingStart(..));
+        let is_node =
+            matches!(event, Event::Scalar(..) | Event::Alias(_) | Event::SequenceStart(..) | Event::MappingStart(..));
         if is_node {
             if let Some(Frame::Map { map, next, value: value @ None, .. }) = stack.last_mut() {
                 let Event::Scalar(text, ..) = &event else { return false };
@@ -443,7 +458,9 @@ pub fn reads_as(src: &str, expected: &[Value]) -> bool {
                     anchors.insert(anchor, want);
                 }
             }
-            Event::Alias(target) if stack.iter().any(|frame| frame.anchor() == target) || anchors.get(&target) != Some(&want) => {
+            Event::Alias(target)
+                if stack.iter().any(|frame| frame.anchor() == target) || anchors.get(&target) != Some(&want) =>
+            {
                 return false;
             }
             Event::SequenceStart(_, anchor, _) => {

@@ -27,8 +27,7 @@ pub fn plain_is_safe(text: &str, context: Context) -> bool {
     if ScalarType::of_plain(text) != ScalarType::String || reads_as_non_string_in_yaml_1_1(text) {
         return false;
     }
-    if matches!(first, '[' | ']' | '{' | '}' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`' | ',')
-    {
+    if matches!(first, '[' | ']' | '{' | '}' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`' | ',') {
         return false;
     }
     if matches!(first, '-' | '?' | ':') {
@@ -40,7 +39,8 @@ pub fn plain_is_safe(text: &str, context: Context) -> bool {
     if text == "<<" || text.starts_with("---") || text.starts_with("...") {
         return false;
     }
-    if text.contains(": ") || text.contains(" #") || text.contains(":\t") || text.contains("\t#") || text.ends_with(':') {
+    if text.contains(": ") || text.contains(" #") || text.contains(":\t") || text.contains("\t#") || text.ends_with(':')
+    {
         return false;
     }
     if text.chars().any(|c| c.is_control() || c == '\u{feff}' || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}') {
@@ -55,8 +55,8 @@ pub fn plain_is_safe(text: &str, context: Context) -> bool {
 /// Whether a YAML 1.1 reader would take the plain text as a bool, null, int, float or timestamp.
 fn reads_as_non_string_in_yaml_1_1(text: &str) -> bool {
     const BOOLS: &[&str] = &[
-        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
-        "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+        "on", "On", "ON", "off", "Off", "OFF",
     ];
     if BOOLS.contains(&text) || text == "~" || text == "=" {
         return true;
@@ -117,16 +117,13 @@ fn reads_as_non_string_in_yaml_1_1(text: &str) -> bool {
 /// `YYYY-MM-DD`, optionally followed by a time: what YAML 1.1 and go-yaml read as a timestamp.
 fn is_timestamp(text: &str) -> bool {
     let b = text.as_bytes();
-    b.len() >= 8
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && {
-            let rest = &text[5..];
-            let mut parts = rest.splitn(3, ['-', 'T', 't', ' ']);
-            let month = parts.next().unwrap_or("");
-            let day: String = parts.next().unwrap_or("").chars().take_while(char::is_ascii_digit).collect();
-            (1..=2).contains(&month.len()) && month.bytes().all(|c| c.is_ascii_digit()) && (1..=2).contains(&day.len())
-        }
+    b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && {
+        let rest = &text[5..];
+        let mut parts = rest.splitn(3, ['-', 'T', 't', ' ']);
+        let month = parts.next().unwrap_or("");
+        let day: String = parts.next().unwrap_or("").chars().take_while(char::is_ascii_digit).collect();
+        (1..=2).contains(&month.len()) && month.bytes().all(|c| c.is_ascii_digit()) && (1..=2).contains(&day.len())
+    }
 }
 
 /// `text` in double quotes with YAML escapes (also valid JSON for JSON's escapable set).
@@ -143,9 +140,7 @@ pub fn double_quoted(text: &str, json: bool) -> String {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' if !json => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
+            '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' if !json => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -193,10 +188,52 @@ mod tests {
     #[test]
     fn ambiguous_plain_texts_are_unsafe() {
         for text in [
-            "", " a", "a ", "1.10", "1e3", "007", "0755", "on", "yes", "no", "Y", "~", "null", "true",
-            "12:30", "190:20:30", "#x", "a #b", "a: b", "a:", "- a", "-", "[x", "{x", "*a", "&a", "!a",
-            "|", ">", "'a", "\"a", "%a", "@a", "`a", "2024-01-01", "0x1F", "0b101", "1_000", ".5", "+1",
-            ".inf", "a\nb", "1.", "---", "<<", "=",
+            "",
+            " a",
+            "a ",
+            "1.10",
+            "1e3",
+            "007",
+            "0755",
+            "on",
+            "yes",
+            "no",
+            "Y",
+            "~",
+            "null",
+            "true",
+            "12:30",
+            "190:20:30",
+            "#x",
+            "a #b",
+            "a: b",
+            "a:",
+            "- a",
+            "-",
+            "[x",
+            "{x",
+            "*a",
+            "&a",
+            "!a",
+            "|",
+            ">",
+            "'a",
+            "\"a",
+            "%a",
+            "@a",
+            "`a",
+            "2024-01-01",
+            "0x1F",
+            "0b101",
+            "1_000",
+            ".5",
+            "+1",
+            ".inf",
+            "a\nb",
+            "1.",
+            "---",
+            "<<",
+            "=",
         ] {
             assert!(!plain_is_safe(text, Context::Block), "{text:?} should need quotes");
         }
@@ -205,8 +242,22 @@ mod tests {
     #[test]
     fn ordinary_versions_and_tags_stay_plain() {
         for text in [
-            "1.2.3", "v1.10", "1.2.3-rc.1+build.5", "nginx:1.25", "repo/app:1.2.3", "sha-abc123", "latest",
-            "a-b", "-a", "?a", ":a", "a:b", "a#b", "1.2.3.4", "10.0.0.1", "x86_64",
+            "1.2.3",
+            "v1.10",
+            "1.2.3-rc.1+build.5",
+            "nginx:1.25",
+            "repo/app:1.2.3",
+            "sha-abc123",
+            "latest",
+            "a-b",
+            "-a",
+            "?a",
+            ":a",
+            "a:b",
+            "a#b",
+            "1.2.3.4",
+            "10.0.0.1",
+            "x86_64",
         ] {
             assert!(plain_is_safe(text, Context::Block), "{text:?} should stay plain");
         }

@@ -159,7 +159,9 @@ impl Writer<'_> {
         let folds = style == Style::Folded && content.contains('\n');
         // What a block scalar cannot hold as written: line breaks of other kinds (\r, NEL, LS,
         // PS), a BOM, control characters, leading indentation, or more than one final break.
-        let unwritable = content.chars().any(|c| (c.is_control() && c != '\t' && c != '\n') || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}'));
+        let unwritable = content.chars().any(|c| {
+            (c.is_control() && c != '\t' && c != '\n') || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
+        });
         if content.is_empty() || folds || unwritable || trailing > 1 || content.starts_with([' ', '\t']) {
             let quoted = double_quoted(text, false);
             return Ok(Self::patch(header_at..body_end, format!("{quoted}{}", self.layout.eol)));
@@ -187,7 +189,13 @@ impl Writer<'_> {
         Ok(patches)
     }
 
-    fn replace_node(&self, node: &Node, slot: Slot<'_>, value: &Value, context: Context) -> Result<Vec<Patch>, SpliceError> {
+    fn replace_node(
+        &self,
+        node: &Node,
+        slot: Slot<'_>,
+        value: &Value,
+        context: Context,
+    ) -> Result<Vec<Patch>, SpliceError> {
         let is_collection = matches!(value, Value::Map(_) | Value::Seq(_));
         let block_node = matches!(node.kind, NodeKind::Map { flow: false, .. } | NodeKind::Seq { flow: false, .. });
         if !is_collection && !block_node {
@@ -196,7 +204,8 @@ impl Writer<'_> {
         let end = node.content_end(self.src).max(node.span.end);
         let flow = self.layout.json || context == Context::Flow || empty_collection(value);
         if !is_collection || flow {
-            let text = if is_collection { self.flow(value) } else { render(value, Style::Plain, context, self.layout.json) };
+            let text =
+                if is_collection { self.flow(value) } else { render(value, Style::Plain, context, self.layout.json) };
             return Ok(match slot {
                 Slot::MapValue { key } if block_node => {
                     let colon = self.colon_after(key)?;
@@ -296,10 +305,8 @@ impl Writer<'_> {
         let (key, value) = &entries[index];
         let value_end = value.content_end(self.src).max(value.span.end).max(key.span.end);
         if *flow || self.layout.json {
-            let spans: Vec<Range<usize>> = entries
-                .iter()
-                .map(|(k, v)| k.span.start..v.span.end.max(k.span.end))
-                .collect();
+            let spans: Vec<Range<usize>> =
+                entries.iter().map(|(k, v)| k.span.start..v.span.end.max(k.span.end)).collect();
             return Ok(self.flow_delete(&spans, index));
         }
         if entries.len() == 1 {
