@@ -8,7 +8,7 @@ use std::fmt;
 
 use crate::expr::{self, Expr, ExprError, Vars};
 use crate::value::Value;
-use crate::yaml::diff::{diff, Located};
+use crate::yaml::diff::{diff, path_segment, Edit, Located};
 use crate::yaml::document::{reads_as, Node, NodeKind, Stream, SyntaxError};
 use crate::yaml::splice::{apply, patches_for, Layout, Patch};
 
@@ -28,6 +28,10 @@ pub struct Change {
     pub line: usize,
     /// The 0-based index of the document in a multi-document file.
     pub document: usize,
+    /// The path of every value the change adds, removes or replaces: the path itself for a
+    /// scalar, each leaf below it for a collection (what a data-path policy is checked on).
+    #[serde(skip)]
+    pub leaves: Vec<String>,
 }
 
 /// The result of an edit.
@@ -166,6 +170,7 @@ pub fn edit(source: &[u8], expression: &Expr, vars: &Vars, json: bool) -> Result
     let changes = located
         .into_iter()
         .map(|(document, l)| Change {
+            leaves: leaves_of(&l),
             path: l.path,
             old: l.old.map(|v| v.to_string()),
             new: l.new.map(|v| v.to_string()),
@@ -174,6 +179,46 @@ pub fn edit(source: &[u8], expression: &Expr, vars: &Vars, json: bool) -> Result
         })
         .collect();
     Ok(Edited { bytes: output.into_bytes(), changes })
+}
+
+/// The paths of the values a change touches: for appended items their own indexes, for other
+/// changes the leaves of the old and the new value at the change's path.
+fn leaves_of(located: &Located<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Edit::AppendItems { seq, values } = &located.edit {
+        let first = match &seq.kind {
+            NodeKind::Seq { items, .. } => items.len(),
+            _ => 0,
+        };
+        let seq_path = located.path.strip_suffix(&format!("[{first}]")).unwrap_or(&located.path);
+        for (i, value) in values.iter().enumerate() {
+            leaf_paths(&format!("{seq_path}[{}]", first + i), value, &mut out);
+        }
+        return out;
+    }
+    for value in located.old.iter().chain(&located.new) {
+        leaf_paths(&located.path, value, &mut out);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn leaf_paths(path: &str, value: &Value, out: &mut Vec<String>) {
+    let base = if path == "." { "" } else { path };
+    match value {
+        Value::Map(map) if !map.is_empty() => {
+            for (key, value) in map.iter() {
+                leaf_paths(&format!("{base}{}", path_segment(key)), value, out);
+            }
+        }
+        Value::Seq(items) if !items.is_empty() => {
+            for (i, item) in items.iter().enumerate() {
+                leaf_paths(&format!("{base}[{i}]"), item, out);
+            }
+        }
+        _ => out.push(path.to_string()),
+    }
 }
 
 /// Re-reads the output and checks that every document holds exactly the evaluated data: on the

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::secrets::Secrets;
+
 /// How a log line is shown in the job log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -12,8 +14,6 @@ pub enum Level {
     Info,
     /// Shown only with step debug logging on.
     Debug,
-    /// A notice annotation.
-    Notice,
     /// A warning annotation.
     Warning,
     /// Opens a collapsible group named by the message.
@@ -28,7 +28,6 @@ impl Level {
         match self {
             Level::Info => "info",
             Level::Debug => "debug",
-            Level::Notice => "notice",
             Level::Warning => "warning",
             Level::Group => "group",
             Level::EndGroup => "endgroup",
@@ -99,6 +98,9 @@ pub struct HttpRequest {
     /// Give up after this many milliseconds.
     #[serde(rename = "timeoutMs")]
     pub timeout_ms: u64,
+    /// Stop reading an answer longer than this many bytes (an error, not a truncated body).
+    #[serde(rename = "maxBytes")]
+    pub max_bytes: u64,
 }
 
 /// An HTTP response.
@@ -146,5 +148,69 @@ pub trait Clock {
     fn random_below(&self, bound: u64) -> u64 {
         let hex = self.random_hex(8);
         u64::from_str_radix(&hex, 16).unwrap_or(0) % bound.max(1)
+    }
+}
+
+/// A host whose log never shows a secret: every line passes through [`Secrets::redact`]; the
+/// rest is the wrapped host's.
+pub struct Redacting<'h, H> {
+    /// The host wrapped.
+    pub host: &'h H,
+    /// What is redacted.
+    pub secrets: &'h Secrets,
+}
+
+impl<H: Log> Log for Redacting<'_, H> {
+    fn log(&self, level: Level, message: &str) {
+        self.host.log(level, &self.secrets.redact(message));
+    }
+}
+
+impl<H: Files> Files for Redacting<'_, H> {
+    fn read(&self, path: &str) -> Result<Vec<u8>, IoError> {
+        self.host.read(path)
+    }
+
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), IoError> {
+        self.host.write(path, bytes)
+    }
+
+    fn real_path(&self, path: &str) -> Result<String, IoError> {
+        self.host.real_path(path)
+    }
+}
+
+impl<H: Http> Http for Redacting<'_, H> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        self.host.send(request).await
+    }
+}
+
+impl<H: Clock> Clock for Redacting<'_, H> {
+    fn now_ms(&self) -> f64 {
+        self.host.now_ms()
+    }
+
+    async fn sleep(&self, ms: u64) {
+        self.host.sleep(ms).await;
+    }
+
+    fn random_hex(&self, bytes: usize) -> String {
+        self.host.random_hex(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::FakeHost;
+
+    #[test]
+    fn the_log_never_shows_a_secret() {
+        let fake = FakeHost::new(|_, _| Err(HttpError("unused".into())));
+        let secrets = Secrets::new(["s3cr3t-token"]);
+        let host = Redacting { host: &fake, secrets: &secrets };
+        host.warning("the server said: bad token s3cr3t-token at https://u:p@h/x");
+        assert_eq!(fake.log_text(), "the server said: bad token *** at https://***@h/x\n");
     }
 }

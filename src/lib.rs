@@ -7,12 +7,19 @@
 //! [`settings`] parses the action's inputs; [`modes`] holds one module per mode; [`host`] is the
 //! seam to files and the log, implemented over the Node shim in `wasm`.
 
+#![warn(missing_docs)]
+
 pub mod engine;
 pub mod expr;
-pub mod forge;
+pub(crate) mod forge;
+pub(crate) mod gitops;
 pub mod host;
 pub mod modes;
+pub(crate) mod secrets;
 pub mod settings;
+#[cfg(test)]
+mod testing;
+pub(crate) mod unified_diff;
 pub mod value;
 #[cfg(target_arch = "wasm32")]
 mod wasm;

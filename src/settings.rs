@@ -2,7 +2,9 @@
 //!
 //! The shim hands over the raw `INPUT_*` values (names lower-cased) and the environment; this
 //! module validates them and turns them into one settings value per mode, so the modes never read
-//! raw strings or the environment. Every error names the input and says how to fix it.
+//! raw strings or the environment. Every input is read through [`Input`], the list of what
+//! action.yml declares (a test holds the two together). Every error names the input and says how
+//! to fix it, quoting at most a short piece of what was given.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -11,6 +13,10 @@ use serde::Deserialize;
 
 use crate::engine::is_json;
 use crate::expr::{self, Expr, Vars};
+use crate::forge::shorten;
+use crate::gitops::is_commit_sha;
+use crate::gitops::policy::{FilePolicy, PathPolicy};
+use crate::secrets::{url_has_credentials, Secrets};
 use crate::value::Value;
 use crate::yaml::document::Stream;
 
@@ -26,6 +32,144 @@ pub struct Request {
     /// The process's working directory (used when `GITHUB_WORKSPACE` is unset).
     #[serde(default)]
     pub cwd: String,
+}
+
+impl Request {
+    /// The values never to show: every input whose name holds `token` (as the shim masks them).
+    pub fn secrets(&self) -> Secrets {
+        Secrets::new(
+            self.inputs.iter().filter(|(name, _)| name.to_ascii_lowercase().contains("token")).map(|(_, v)| v.as_str()),
+        )
+    }
+}
+
+/// The action's inputs, as action.yml declares them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// `mode`
+    Mode,
+    /// `version`
+    Version,
+    /// `token`
+    Token,
+    /// `server_url`
+    ServerUrl,
+    /// `file`
+    File,
+    /// `yq_tpl`
+    YqTpl,
+    /// `updates`
+    Updates,
+    /// `allow`
+    Allow,
+    /// `allow_paths`
+    AllowPaths,
+    /// `GITOPS_REPO`
+    GitopsRepo,
+    /// `GITOPS_FILE`
+    GitopsFile,
+    /// `GITOPS_YQ_TPL`
+    GitopsYqTpl,
+    /// `env_json`
+    EnvJson,
+    /// `workflow`
+    Workflow,
+    /// `ref`
+    Ref,
+    /// `status_token`
+    StatusToken,
+    /// `status_context`
+    StatusContext,
+    /// `timeout`
+    Timeout,
+    /// `poll_max`
+    PollMax,
+    /// `fail_on_unchanged`
+    FailOnUnchanged,
+    /// `repo`
+    Repo,
+    /// `branch`
+    Branch,
+    /// `source_repo`
+    SourceRepo,
+    /// `source_commit`
+    SourceCommit,
+    /// `dispatch_id`
+    DispatchId,
+    /// `git_tag_prefix`
+    GitTagPrefix,
+    /// `monotonic`
+    Monotonic,
+    /// `gitops`
+    Gitops,
+}
+
+impl Input {
+    /// Every input, in action.yml's order.
+    pub const ALL: [Input; 28] = [
+        Input::Mode,
+        Input::Version,
+        Input::Token,
+        Input::ServerUrl,
+        Input::File,
+        Input::YqTpl,
+        Input::Updates,
+        Input::Allow,
+        Input::AllowPaths,
+        Input::GitopsRepo,
+        Input::GitopsFile,
+        Input::GitopsYqTpl,
+        Input::EnvJson,
+        Input::Workflow,
+        Input::Ref,
+        Input::StatusToken,
+        Input::StatusContext,
+        Input::Timeout,
+        Input::PollMax,
+        Input::FailOnUnchanged,
+        Input::Repo,
+        Input::Branch,
+        Input::SourceRepo,
+        Input::SourceCommit,
+        Input::DispatchId,
+        Input::GitTagPrefix,
+        Input::Monotonic,
+        Input::Gitops,
+    ];
+
+    /// The name as action.yml spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Input::Mode => "mode",
+            Input::Version => "version",
+            Input::Token => "token",
+            Input::ServerUrl => "server_url",
+            Input::File => "file",
+            Input::YqTpl => "yq_tpl",
+            Input::Updates => "updates",
+            Input::Allow => "allow",
+            Input::AllowPaths => "allow_paths",
+            Input::GitopsRepo => "GITOPS_REPO",
+            Input::GitopsFile => "GITOPS_FILE",
+            Input::GitopsYqTpl => "GITOPS_YQ_TPL",
+            Input::EnvJson => "env_json",
+            Input::Workflow => "workflow",
+            Input::Ref => "ref",
+            Input::StatusToken => "status_token",
+            Input::StatusContext => "status_context",
+            Input::Timeout => "timeout",
+            Input::PollMax => "poll_max",
+            Input::FailOnUnchanged => "fail_on_unchanged",
+            Input::Repo => "repo",
+            Input::Branch => "branch",
+            Input::SourceRepo => "source_repo",
+            Input::SourceCommit => "source_commit",
+            Input::DispatchId => "dispatch_id",
+            Input::GitTagPrefix => "git_tag_prefix",
+            Input::Monotonic => "monotonic",
+            Input::Gitops => "gitops",
+        }
+    }
 }
 
 /// A bad input: which one, and what to do about it.
@@ -45,18 +189,21 @@ impl fmt::Display for SettingsError {
 
 impl std::error::Error for SettingsError {}
 
-fn bad(input: &str, message: impl Into<String>) -> SettingsError {
-    SettingsError { input: input.to_string(), message: message.into() }
+fn bad(input: Input, message: impl Into<String>) -> SettingsError {
+    SettingsError { input: input.name().to_string(), message: message.into() }
+}
+
+/// A given value as errors quote it: in quotes, escaped, at most 60 characters.
+fn quote(value: &str) -> String {
+    format!("{:?}", shorten(value, 60))
 }
 
 /// One file edit: a file and the expression applied to it.
 #[derive(Clone, Debug)]
 pub struct FileEdit {
-    /// The path as given (relative to the workspace or repository root).
+    /// The path, relative to the workspace or repository root (`./` and `//` normalised).
     pub file: String,
-    /// The expression's source text.
-    pub expression_text: String,
-    /// The parsed expression.
+    /// The parsed expression (it keeps its source text).
     pub expression: Expr,
     /// Whether the file is edited as JSON.
     pub json: bool,
@@ -78,7 +225,7 @@ pub struct ApplySettings {
 pub struct ReportSettings {
     /// The summary lines to render.
     pub lines: String,
-    /// The server the links point at (`github.server_url`).
+    /// The web base links point at: input `server_url`, else the runner's `GITHUB_SERVER_URL`.
     pub server_url: String,
 }
 
@@ -87,7 +234,8 @@ pub struct ReportSettings {
 pub struct Server {
     /// The API base, `https://host/api/v1`.
     pub api_url: String,
-    /// The web base, `https://host`.
+    /// The web base, `https://host`: only a fallback for links, which come from the API's
+    /// `html_url` fields (the runner's address is often an internal one).
     pub web_url: String,
 }
 
@@ -104,6 +252,10 @@ pub struct UpdateSettings {
     pub token: String,
     /// The edits; one commit holds them all.
     pub edits: Vec<FileEdit>,
+    /// The files consumers may change.
+    pub allow: FilePolicy,
+    /// The data paths consumers may change.
+    pub allow_paths: PathPolicy,
     /// The version written.
     pub version: String,
     /// The consumer repository that asked for the update (`owner/name`).
@@ -116,6 +268,8 @@ pub struct UpdateSettings {
     pub tag_prefix: Option<String>,
     /// Refuse to replace a higher semver with a lower one.
     pub monotonic: bool,
+    /// The whole update's bound, in milliseconds.
+    pub timeout_ms: u64,
     /// The named values the expressions see (never the environment).
     pub vars: Vars,
 }
@@ -137,9 +291,8 @@ pub struct DispatchSettings {
     pub status_token: String,
     /// The file the GitOps workflow edits.
     pub file: String,
-    /// The expression it applies (its source text, passed on as is).
-    pub expression_text: String,
-    /// The parsed expression, to judge the file when the run made no commit.
+    /// The expression it applies (passed on as its source text; parsed to judge the file when
+    /// the run made no commit).
     pub expression: Expr,
     /// The version sent.
     pub version: String,
@@ -176,21 +329,23 @@ pub enum Settings {
 
 /// The modes, as error messages list them.
 const MODES: &str = "dispatch, update, apply or report";
+/// The default bound of a dispatch's wait.
+const DISPATCH_TIMEOUT: &str = "15m";
+/// The default bound of an update (reads, retries and writes).
+const UPDATE_TIMEOUT: &str = "5m";
 
 impl Settings {
     /// Parses the request into the settings of its mode.
     pub fn parse(request: &Request) -> Result<Settings, SettingsError> {
         let inputs = Inputs::new(request);
-        let mode = inputs.get("mode").ok_or_else(|| bad("mode", format!("is required: set it to {MODES}")))?;
+        let mode =
+            inputs.get(Input::Mode).ok_or_else(|| bad(Input::Mode, format!("is required: set it to {MODES}")))?;
         match mode.to_ascii_lowercase().as_str() {
             "apply" => Ok(Settings::Apply(apply_settings(&inputs, request)?)),
-            "report" => Ok(Settings::Report(ReportSettings {
-                lines: inputs.get("gitops").unwrap_or_default().to_string(),
-                server_url: server_url(&request.env),
-            })),
+            "report" => Ok(Settings::Report(report_settings(&inputs, request)?)),
             "update" => Ok(Settings::Update(Box::new(update_settings(&inputs, request)?))),
             "dispatch" => Ok(Settings::Dispatch(Box::new(dispatch_settings(&inputs, request)?))),
-            other => Err(bad("mode", format!("'{other}' is not a mode: set it to {MODES}"))),
+            other => Err(bad(Input::Mode, format!("{} is not a mode: set it to {MODES}", quote(other)))),
         }
     }
 }
@@ -211,18 +366,18 @@ impl<'r> Inputs<'r> {
         Inputs { values }
     }
 
-    fn get(&self, name: &str) -> Option<&'r str> {
-        self.values.get(name).copied()
+    fn get(&self, input: Input) -> Option<&'r str> {
+        self.values.get(&input.name().to_ascii_lowercase()).copied()
     }
 
-    /// The first of several spellings that is set, with the spelling used.
-    fn first(&self, names: &[&'static str]) -> Option<(&'static str, &'r str)> {
-        names.iter().find_map(|n| self.get(n).map(|v| (*n, v)))
+    /// The first of several inputs that is set, with the input used.
+    fn first(&self, inputs: &[Input]) -> Option<(Input, &'r str)> {
+        inputs.iter().find_map(|i| self.get(*i).map(|v| (*i, v)))
     }
 }
 
 /// The server's web URL from the runner's environment.
-fn server_url(env: &BTreeMap<String, String>) -> String {
+fn env_server_url(env: &BTreeMap<String, String>) -> String {
     env.get("GITHUB_SERVER_URL")
         .or_else(|| env.get("GITEA_SERVER_URL"))
         .map_or_else(String::new, |s| s.trim_end_matches('/').to_string())
@@ -230,7 +385,7 @@ fn server_url(env: &BTreeMap<String, String>) -> String {
 
 fn apply_settings(inputs: &Inputs<'_>, request: &Request) -> Result<ApplySettings, SettingsError> {
     let mut vars: Vars = request.env.clone();
-    if let Some(version) = inputs.get("version") {
+    if let Some(version) = inputs.get(Input::Version) {
         vars.insert("VERSION".into(), validate_version(version.trim())?.to_string());
     }
     let edits = edits(inputs)?;
@@ -241,46 +396,93 @@ fn apply_settings(inputs: &Inputs<'_>, request: &Request) -> Result<ApplySetting
         .cloned()
         .or_else(|| Some(request.cwd.clone()).filter(|c| !c.is_empty()))
         .or_else(|| request.env.get("PWD").cloned())
-        .ok_or_else(|| bad("file", "no workspace: GITHUB_WORKSPACE is not set; run the step in a job"))?;
+        .ok_or_else(|| bad(Input::File, "no workspace: GITHUB_WORKSPACE is not set; run the step in a job"))?;
     Ok(ApplySettings { workspace, edits, vars })
 }
 
+fn report_settings(inputs: &Inputs<'_>, request: &Request) -> Result<ReportSettings, SettingsError> {
+    let server_url = match inputs.get(Input::ServerUrl) {
+        Some(url) => server(Some(url), &request.env, Input::ServerUrl)?.web_url,
+        None => env_server_url(&request.env),
+    };
+    Ok(ReportSettings { lines: inputs.get(Input::Gitops).unwrap_or_default().to_string(), server_url })
+}
+
 /// The server from the `server_url` input (a trailing `/api/v1` is accepted) or the runner's
-/// `GITHUB_API_URL`/`GITHUB_SERVER_URL` (and Gitea's `GITEA_*` aliases).
-fn server(given: Option<&str>, env: &BTreeMap<String, String>, input: &str) -> Result<Server, SettingsError> {
+/// `GITHUB_API_URL`/`GITHUB_SERVER_URL` (and Gitea's `GITEA_*` aliases). A URL with credentials
+/// in it is refused: the token input is the place for them, and a URL gets printed.
+fn server(given: Option<&str>, env: &BTreeMap<String, String>, input: Input) -> Result<Server, SettingsError> {
     let from_env = |names: &[&str]| names.iter().find_map(|n| env.get(*n).filter(|v| !v.is_empty()).cloned());
     let web = match given {
         Some(url) => url.trim().to_string(),
         None => match from_env(&["GITHUB_API_URL", "GITEA_API_URL"]) {
             Some(api) => api,
-            None => from_env(&["GITHUB_SERVER_URL", "GITEA_SERVER_URL"])
-                .ok_or_else(|| bad(input, "is not set and the runner gave no GITHUB_SERVER_URL: set it to the server's URL, e.g. https://gitea.example.com"))?,
+            None => from_env(&["GITHUB_SERVER_URL", "GITEA_SERVER_URL"]).ok_or_else(|| {
+                bad(input, "is not set and the runner gave no GITHUB_SERVER_URL: set it to the server's URL, e.g. https://gitea.example.com")
+            })?,
         },
     };
+    if url_has_credentials(&web) {
+        return Err(bad(
+            input,
+            "has credentials in it (https://user:password@…): remove them and pass the token in input 'token'",
+        ));
+    }
     let web = web.trim_end_matches('/');
     let web = web.strip_suffix("/api/v1").unwrap_or(web).trim_end_matches('/').to_string();
     if !(web.starts_with("http://") || web.starts_with("https://")) || web.contains(char::is_whitespace) {
         return Err(bad(
             input,
-            format!("{web:?} is not an http(s) URL: set it to the server's URL, e.g. https://gitea.example.com"),
+            format!(
+                "{} is not an http(s) URL: set it to the server's URL, e.g. https://gitea.example.com",
+                quote(&web)
+            ),
         ));
     }
     Ok(Server { api_url: format!("{web}/api/v1"), web_url: web })
 }
 
-/// Checks an `owner/name` repository reference.
-fn repo_name(input: &str, value: &str) -> Result<String, SettingsError> {
+/// Checks an `owner/name` repository reference (Gitea's name rules: letters, digits, `-`, `_`,
+/// `.`; never `.` or `..`, which would reach other API routes).
+fn repo_name(input: Input, value: &str) -> Result<String, SettingsError> {
     let value = value.trim().trim_end_matches(".git");
-    let valid_part =
-        |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let valid_part = |p: &str| {
+        !p.is_empty()
+            && p != "."
+            && p != ".."
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
     match value.split_once('/') {
         Some((owner, name)) if valid_part(owner) && valid_part(name) => Ok(value.to_string()),
-        _ => Err(bad(input, format!("{value:?} is not a repository: write it as owner/name"))),
+        _ => Err(bad(input, format!("{} is not a repository: write it as owner/name", quote(value)))),
     }
 }
 
+/// A repository path: relative, `/`-separated, without `..`; `./` and doubled `/` dropped.
+fn repo_path(input: Input, value: &str) -> Result<String, SettingsError> {
+    let refuse =
+        |why: &str| bad(input, format!("{} {why}: give a relative path, with '/' between folders", quote(value)));
+    if value.contains('\\') {
+        return Err(refuse("has a backslash"));
+    }
+    if value.starts_with('/') {
+        return Err(refuse("is absolute"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(refuse("has a control character"));
+    }
+    let parts: Vec<&str> = value.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    if parts.contains(&"..") {
+        return Err(refuse("goes up with '..', out of the repository or workspace"));
+    }
+    if parts.is_empty() {
+        return Err(refuse("names no file"));
+    }
+    Ok(parts.join("/"))
+}
+
 /// A value that goes into a commit trailer or a status: one line of printable text.
-fn one_line(input: &str, value: Option<&str>) -> Result<Option<String>, SettingsError> {
+fn one_line(input: Input, value: Option<&str>) -> Result<Option<String>, SettingsError> {
     match value.map(str::trim) {
         Some(v) if v.chars().any(char::is_control) => Err(bad(input, "must be a single line of text")),
         Some(v) if v.len() > 256 => Err(bad(input, "is longer than 256 characters")),
@@ -288,29 +490,31 @@ fn one_line(input: &str, value: Option<&str>) -> Result<Option<String>, Settings
     }
 }
 
-fn flag(inputs: &Inputs<'_>, name: &str, default: bool) -> Result<bool, SettingsError> {
-    match inputs.get(name).map(|v| v.trim().to_ascii_lowercase()) {
+fn flag(inputs: &Inputs<'_>, input: Input, default: bool) -> Result<bool, SettingsError> {
+    match inputs.get(input).map(|v| v.trim().to_ascii_lowercase()) {
         None => Ok(default),
         Some(v) if v == "true" => Ok(true),
         Some(v) if v == "false" => Ok(false),
-        Some(v) => Err(bad(name, format!("{v:?} is not a boolean: write true or false"))),
+        Some(v) => Err(bad(input, format!("{} is not a boolean: write true or false", quote(&v)))),
     }
 }
 
 /// The file and expression inputs (or `updates`), shared by the modes that edit.
 fn edits(inputs: &Inputs<'_>) -> Result<Vec<FileEdit>, SettingsError> {
     let mut edits = Vec::new();
-    match (inputs.first(&["file", "gitops_file"]), inputs.first(&["yq_tpl", "gitops_yq_tpl"])) {
-        (Some((_, file)), Some((expr_input, text))) => edits.push(file_edit(file.trim(), text, expr_input)?),
-        (Some(_), None) => return Err(bad("yq_tpl", "is required with 'file': give the yq expression to apply")),
-        (None, Some(_)) => return Err(bad("file", "is required with 'yq_tpl': give the file to edit")),
+    match (inputs.first(&[Input::File, Input::GitopsFile]), inputs.first(&[Input::YqTpl, Input::GitopsYqTpl])) {
+        (Some((file_input, file)), Some((expr_input, text))) => {
+            edits.push(file_edit(file_input, file, text, expr_input)?)
+        }
+        (Some(_), None) => return Err(bad(Input::YqTpl, "is required with 'file': give the yq expression to apply")),
+        (None, Some(_)) => return Err(bad(Input::File, "is required with 'yq_tpl': give the file to edit")),
         (None, None) => {}
     }
-    if let Some(updates) = inputs.get("updates") {
+    if let Some(updates) = inputs.get(Input::Updates) {
         edits.extend(parse_updates(updates)?);
     }
     if edits.is_empty() {
-        return Err(bad("file", "nothing to do: set 'file' and 'yq_tpl', or 'updates'"));
+        return Err(bad(Input::File, "nothing to do: set 'file' and 'yq_tpl', or 'updates'"));
     }
     Ok(edits)
 }
@@ -342,40 +546,39 @@ pub fn named_values(
 #[inline(never)]
 fn update_settings(inputs: &Inputs<'_>, request: &Request) -> Result<UpdateSettings, SettingsError> {
     let env = &request.env;
-    let server = server(inputs.get("server_url"), env, "server_url")?;
-    let repo = match inputs.get("repo") {
-        Some(repo) => repo_name("repo", repo)?,
+    let server = server(inputs.get(Input::ServerUrl), env, Input::ServerUrl)?;
+    let repo = match inputs.get(Input::Repo) {
+        Some(repo) => repo_name(Input::Repo, repo)?,
         None => repo_name(
-            "repo",
+            Input::Repo,
             env.get("GITHUB_REPOSITORY").or_else(|| env.get("GITEA_REPOSITORY")).map_or("", String::as_str),
         )
-        .map_err(|_| bad("repo", "is not set and the runner gave no GITHUB_REPOSITORY: set it to owner/name"))?,
+        .map_err(|_| bad(Input::Repo, "is not set and the runner gave no GITHUB_REPOSITORY: set it to owner/name"))?,
     };
-    let token = inputs.get("token").map(|t| t.trim().to_string()).ok_or_else(|| {
-        bad("token", "is required: pass ${{ secrets.GITEA_TOKEN }} (a token that can write to the GitOps repository)")
+    let token = inputs.get(Input::Token).map(|t| t.trim().to_string()).ok_or_else(|| {
+        bad(
+            Input::Token,
+            "is required: pass ${{ secrets.GITEA_TOKEN }} (a token that can write to the GitOps repository)",
+        )
     })?;
     let edits = edits(inputs)?;
-    for edit in &edits {
-        if edit.file.starts_with('/') || edit.file.split('/').any(|p| p == "..") {
-            return Err(bad(
-                "file",
-                format!("{:?} leaves the repository: give a path relative to its root, without '..'", edit.file),
-            ));
-        }
-    }
+    let allow = FilePolicy::parse(inputs.get(Input::Allow).unwrap_or_default()).map_err(|e| bad(Input::Allow, e))?;
+    let allow_paths =
+        PathPolicy::parse(inputs.get(Input::AllowPaths).unwrap_or_default()).map_err(|e| bad(Input::AllowPaths, e))?;
     let version = validate_version(
-        inputs.get("version").map(str::trim).ok_or_else(|| bad("version", "is required: the version to write"))?,
+        inputs
+            .get(Input::Version)
+            .map(str::trim)
+            .ok_or_else(|| bad(Input::Version, "is required: the version to write"))?,
     )?
     .to_string();
-    let source_repo = inputs.get("source_repo").map(|r| repo_name("source_repo", r)).transpose()?;
-    let source_commit = one_line("source_commit", inputs.get("source_commit"))?;
-    if let Some(sha) = &source_commit {
-        if !(sha.len() >= 7 && sha.len() <= 64 && sha.bytes().all(|b| b.is_ascii_hexdigit())) {
-            return Err(bad("source_commit", format!("{sha:?} is not a commit sha")));
-        }
+    let source_repo = inputs.get(Input::SourceRepo).map(|r| repo_name(Input::SourceRepo, r)).transpose()?;
+    let source_commit = one_line(Input::SourceCommit, inputs.get(Input::SourceCommit))?;
+    if let Some(sha) = source_commit.as_deref().filter(|sha| !is_commit_sha(sha)) {
+        return Err(bad(Input::SourceCommit, format!("{} is not a commit sha", quote(sha))));
     }
-    let dispatch_id = one_line("dispatch_id", inputs.get("dispatch_id"))?;
-    let tag_prefix = one_line("git_tag_prefix", inputs.get("git_tag_prefix"))?;
+    let dispatch_id = one_line(Input::DispatchId, inputs.get(Input::DispatchId))?;
+    let tag_prefix = one_line(Input::GitTagPrefix, inputs.get(Input::GitTagPrefix))?;
     let vars = named_values(
         &version,
         source_repo.as_deref(),
@@ -383,25 +586,29 @@ fn update_settings(inputs: &Inputs<'_>, request: &Request) -> Result<UpdateSetti
         dispatch_id.as_deref(),
         tag_prefix.as_deref(),
     );
+    let branch = one_line(Input::Branch, inputs.get(Input::Branch))?;
     Ok(UpdateSettings {
         server,
         repo,
-        branch: inputs.get("branch").map(|b| b.trim().to_string()),
+        branch,
         token,
         edits,
+        allow,
+        allow_paths,
         version,
         source_repo,
         source_commit,
         dispatch_id,
         tag_prefix,
-        monotonic: flag(inputs, "monotonic", true)?,
+        monotonic: flag(inputs, Input::Monotonic, true)?,
+        timeout_ms: parse_duration(Input::Timeout, inputs.get(Input::Timeout).unwrap_or(UPDATE_TIMEOUT))?,
         vars,
     })
 }
 
 /// Parses a duration: `90` or `90s`, `15m`, `1h` (and `1m30s`).
-pub fn parse_duration(input: &str, text: &str) -> Result<u64, SettingsError> {
-    let invalid = || bad(input, format!("{text:?} is not a duration: write e.g. 30s, 15m or 1h"));
+pub fn parse_duration(input: Input, text: &str) -> Result<u64, SettingsError> {
+    let invalid = || bad(input, format!("{} is not a duration: write e.g. 30s, 15m or 1h", quote(text)));
     let text_trimmed = text.trim();
     if text_trimmed.is_empty() {
         return Err(invalid());
@@ -428,7 +635,7 @@ pub fn parse_duration(input: &str, text: &str) -> Result<u64, SettingsError> {
         total_ms = total_ms.saturating_add(n.saturating_mul(1_000));
     }
     if total_ms == 0 {
-        return Err(bad(input, format!("{text:?} is zero: give a positive duration")));
+        return Err(bad(input, format!("{} is zero: give a positive duration", quote(text))));
     }
     Ok(total_ms)
 }
@@ -436,12 +643,12 @@ pub fn parse_duration(input: &str, text: &str) -> Result<u64, SettingsError> {
 /// The `env_json` input: `GITEA_API_URL` (the server) and `GIT_TAG_PREFIX`, as the seed's
 /// load-config job writes them.
 fn env_json(inputs: &Inputs<'_>) -> Result<BTreeMap<String, String>, SettingsError> {
-    let Some(text) = inputs.get("env_json") else { return Ok(BTreeMap::new()) };
+    let Some(text) = inputs.get(Input::EnvJson) else { return Ok(BTreeMap::new()) };
     let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| bad("env_json", format!("is not JSON ({e}); pass the load-config job's env_json output")))?;
+        .map_err(|e| bad(Input::EnvJson, format!("is not JSON ({e}); pass the load-config job's env_json output")))?;
     let object = value
         .as_object()
-        .ok_or_else(|| bad("env_json", "must be a JSON object like {\"GITEA_API_URL\": \"https://…\"}"))?;
+        .ok_or_else(|| bad(Input::EnvJson, "must be a JSON object like {\"GITEA_API_URL\": \"https://…\"}"))?;
     Ok(object
         .iter()
         .filter_map(|(k, v)| match v {
@@ -459,62 +666,67 @@ fn env_json(inputs: &Inputs<'_>) -> Result<BTreeMap<String, String>, SettingsErr
 fn dispatch_settings(inputs: &Inputs<'_>, request: &Request) -> Result<DispatchSettings, SettingsError> {
     let env = &request.env;
     let config = env_json(inputs)?;
-    let server = match (inputs.get("server_url"), config.get("GITEA_API_URL").filter(|u| !u.is_empty())) {
-        (None, Some(url)) => {
-            server(Some(url), env, "env_json").map_err(|e| bad("env_json", format!("GITEA_API_URL {}", e.message)))?
-        }
-        (given, _) => server(given, env, "server_url")?,
+    let server = match (inputs.get(Input::ServerUrl), config.get("GITEA_API_URL").filter(|u| !u.is_empty())) {
+        (None, Some(url)) => server(Some(url), env, Input::EnvJson)
+            .map_err(|e| bad(Input::EnvJson, format!("GITEA_API_URL {}", e.message)))?,
+        (given, _) => server(given, env, Input::ServerUrl)?,
     };
     let gitops_repo = repo_name(
-        "GITOPS_REPO",
+        Input::GitopsRepo,
         inputs
-            .get("gitops_repo")
-            .ok_or_else(|| bad("GITOPS_REPO", "is required: the GitOps repository, owner/name"))?,
+            .get(Input::GitopsRepo)
+            .ok_or_else(|| bad(Input::GitopsRepo, "is required: the GitOps repository, owner/name"))?,
     )?;
-    let file = inputs
-        .first(&["gitops_file", "file"])
-        .map(|(_, f)| f.trim().to_string())
-        .ok_or_else(|| bad("GITOPS_FILE", "is required: the file the GitOps workflow edits"))?;
+    let (file_input, file) = inputs
+        .first(&[Input::GitopsFile, Input::File])
+        .ok_or_else(|| bad(Input::GitopsFile, "is required: the file the GitOps workflow edits"))?;
+    let file = repo_path(file_input, file.trim())?;
     let (expr_input, expression_text) = inputs
-        .first(&["gitops_yq_tpl", "yq_tpl"])
-        .ok_or_else(|| bad("GITOPS_YQ_TPL", "is required: the yq expression the GitOps workflow applies"))?;
-    let expression = expr::parse(expression_text).map_err(|e| {
-        bad(
-            if expr_input == "yq_tpl" { "yq_tpl" } else { "GITOPS_YQ_TPL" },
-            format!("invalid expression\n{}", e.render(expression_text)),
-        )
-    })?;
+        .first(&[Input::GitopsYqTpl, Input::YqTpl])
+        .ok_or_else(|| bad(Input::GitopsYqTpl, "is required: the yq expression the GitOps workflow applies"))?;
+    let expression = expr::parse(expression_text)
+        .map_err(|e| bad(expr_input, format!("invalid expression\n{}", e.render(expression_text))))?;
     let version = validate_version(
-        inputs.get("version").map(str::trim).ok_or_else(|| bad("version", "is required: the version to deploy"))?,
+        inputs
+            .get(Input::Version)
+            .map(str::trim)
+            .ok_or_else(|| bad(Input::Version, "is required: the version to deploy"))?,
     )?
     .to_string();
-    let token = inputs.get("token").map(|t| t.trim().to_string()).ok_or_else(|| {
-        bad("token", "is required: pass a token that can dispatch workflows in the GitOps repository (secrets.GITOPS_DISPATCH_TOKEN)")
+    let token = inputs.get(Input::Token).map(|t| t.trim().to_string()).ok_or_else(|| {
+        bad(
+            Input::Token,
+            "is required: pass a token that can dispatch workflows in the GitOps repository (secrets.GITOPS_DISPATCH_TOKEN)",
+        )
     })?;
-    let status_token = inputs.get("status_token").map_or_else(|| token.clone(), |t| t.trim().to_string());
-    let source_repo = match inputs.get("source_repo") {
-        Some(r) => repo_name("source_repo", r)?,
-        None => repo_name("source_repo", env.get("GITHUB_REPOSITORY").map_or("", String::as_str)).map_err(|_| {
-            bad("source_repo", "is not set and the runner gave no GITHUB_REPOSITORY: set it to owner/name")
-        })?,
+    let status_token = inputs.get(Input::StatusToken).map_or_else(|| token.clone(), |t| t.trim().to_string());
+    let source_repo = match inputs.get(Input::SourceRepo) {
+        Some(r) => repo_name(Input::SourceRepo, r)?,
+        None => {
+            repo_name(Input::SourceRepo, env.get("GITHUB_REPOSITORY").map_or("", String::as_str)).map_err(|_| {
+                bad(Input::SourceRepo, "is not set and the runner gave no GITHUB_REPOSITORY: set it to owner/name")
+            })?
+        }
     };
     let source_commit = inputs
-        .get("source_commit")
+        .get(Input::SourceCommit)
         .or_else(|| env.get("GITHUB_SHA").map(String::as_str))
         .map(|s| s.trim().to_string())
-        .filter(|s| (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        .filter(|s| is_commit_sha(s))
         .ok_or_else(|| {
             bad(
-                "source_commit",
+                Input::SourceCommit,
                 "is not a commit sha (and the runner gave no GITHUB_SHA): set it to the commit being deployed",
             )
         })?;
-    let tag_prefix =
-        one_line("git_tag_prefix", inputs.get("git_tag_prefix").or(config.get("GIT_TAG_PREFIX").map(String::as_str)))?
-            .filter(|p| !p.is_empty());
+    let tag_prefix = one_line(
+        Input::GitTagPrefix,
+        inputs.get(Input::GitTagPrefix).or(config.get("GIT_TAG_PREFIX").map(String::as_str)),
+    )?
+    .filter(|p| !p.is_empty());
     let consumer_name = source_repo.rsplit('/').next().unwrap_or(&source_repo).to_string();
-    let status_context = match inputs.get("status_context") {
-        Some(c) => one_line("status_context", Some(c))?.unwrap_or_default(),
+    let status_context = match inputs.get(Input::StatusContext) {
+        Some(c) => one_line(Input::StatusContext, Some(c))?.unwrap_or_default(),
         None => match tag_prefix.as_deref().map(|p| p.trim_matches('/')).filter(|p| !p.is_empty()) {
             Some(prefix) => format!("gitops/{consumer_name}/{prefix}"),
             None => format!("gitops/{consumer_name}"),
@@ -531,40 +743,50 @@ fn dispatch_settings(inputs: &Inputs<'_>, request: &Request) -> Result<DispatchS
         id_part("GITHUB_RUN_ATTEMPT", "1"),
         id_part("GITHUB_JOB", "job")
     );
+    let workflow =
+        inputs.get(Input::Workflow).map_or_else(|| "gitops-service.yaml".to_string(), |w| w.trim().to_string());
+    if workflow.contains(['/', '\\']) || workflow.chars().any(char::is_control) {
+        return Err(bad(
+            Input::Workflow,
+            format!("{} is not a workflow file name: give just its name, e.g. gitops-service.yaml", quote(&workflow)),
+        ));
+    }
     Ok(DispatchSettings {
         server,
         gitops_repo,
-        workflow: inputs.get("workflow").map_or_else(|| "gitops-service.yaml".to_string(), |w| w.trim().to_string()),
-        git_ref: inputs.get("ref").map(|r| r.trim().to_string()),
+        workflow,
+        git_ref: one_line(Input::Ref, inputs.get(Input::Ref))?,
         token,
         status_token,
         file,
-        expression_text: expression_text.to_string(),
         expression,
         version,
         source_repo,
         source_commit,
         tag_prefix,
         status_context,
-        fail_on_unchanged: flag(inputs, "fail_on_unchanged", false)?,
-        timeout_ms: parse_duration("timeout", inputs.get("timeout").unwrap_or("15m"))?,
-        poll_max_ms: parse_duration("poll_max", inputs.get("poll_max").unwrap_or("5s"))?,
+        fail_on_unchanged: flag(inputs, Input::FailOnUnchanged, false)?,
+        timeout_ms: parse_duration(Input::Timeout, inputs.get(Input::Timeout).unwrap_or(DISPATCH_TIMEOUT))?,
+        poll_max_ms: parse_duration(Input::PollMax, inputs.get(Input::PollMax).unwrap_or("5s"))?,
         dispatch_id_base,
     })
 }
 
-fn file_edit(file: &str, text: &str, expr_input: &str) -> Result<FileEdit, SettingsError> {
+fn file_edit(file_input: Input, file: &str, text: &str, expr_input: Input) -> Result<FileEdit, SettingsError> {
+    let file = repo_path(file_input, file.trim())?;
     let expression =
         expr::parse(text).map_err(|e| bad(expr_input, format!("invalid expression\n{}", e.render(text))))?;
-    Ok(FileEdit { file: file.to_string(), expression_text: text.to_string(), expression, json: is_json(file) })
+    Ok(FileEdit { json: is_json(&file), file, expression })
 }
 
 /// Parses `updates`: a YAML or JSON list of `{file, yq_tpl}`.
 fn parse_updates(text: &str) -> Result<Vec<FileEdit>, SettingsError> {
-    const SHAPE: &str = "must be a YAML or JSON list of {file, yq_tpl}, e.g. [{file: dev/Chart.yaml, yq_tpl: '.version = \"{{VERSION}}\"'}]";
-    let stream = Stream::parse(text).map_err(|e| bad("updates", format!("is not valid YAML ({e}); it {SHAPE}")))?;
-    let Some(doc) = stream.docs.first() else { return Err(bad("updates", format!("is empty; it {SHAPE}"))) };
-    let Value::Seq(items) = stream.value_of(&doc.root) else { return Err(bad("updates", SHAPE)) };
+    const SHAPE: &str =
+        "must be a YAML or JSON list of {file, yq_tpl}, e.g. [{file: dev/Chart.yaml, yq_tpl: '.version = \"{{VERSION}}\"'}]";
+    let stream =
+        Stream::parse(text).map_err(|e| bad(Input::Updates, format!("is not valid YAML ({e}); it {SHAPE}")))?;
+    let Some(doc) = stream.docs.first() else { return Err(bad(Input::Updates, format!("is empty; it {SHAPE}"))) };
+    let Value::Seq(items) = stream.value_of(&doc.root) else { return Err(bad(Input::Updates, SHAPE)) };
     items
         .iter()
         .enumerate()
@@ -572,11 +794,11 @@ fn parse_updates(text: &str) -> Result<Vec<FileEdit>, SettingsError> {
             let field = |name: &str| match item {
                 Value::Map(m) => match m.get(name) {
                     Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-                    _ => Err(bad("updates", format!("item {} has no '{name}' text; it {SHAPE}", i + 1))),
+                    _ => Err(bad(Input::Updates, format!("item {} has no '{name}' text; it {SHAPE}", i + 1))),
                 },
-                _ => Err(bad("updates", format!("item {} is not a mapping; it {SHAPE}", i + 1))),
+                _ => Err(bad(Input::Updates, format!("item {} is not a mapping; it {SHAPE}", i + 1))),
             };
-            file_edit(field("file")?.trim(), &field("yq_tpl")?, "updates")
+            file_edit(Input::Updates, &field("file")?, &field("yq_tpl")?, Input::Updates)
         })
         .collect()
 }
@@ -589,82 +811,15 @@ pub fn validate_version(version: &str) -> Result<&str, SettingsError> {
         Ok(version)
     } else {
         Err(bad(
-            "version",
+            Input::Version,
             format!(
-                "{version:?} is not a valid version: it must match ^[0-9A-Za-z][0-9A-Za-z._+-]{{0,127}}$ \
-                 (a semver like 1.2.3 or an OCI tag like v1.2.3-rc.1)"
+                "{} is not a valid version: it must match ^[0-9A-Za-z][0-9A-Za-z._+-]{{0,127}}$ \
+                 (a semver like 1.2.3 or an OCI tag like v1.2.3-rc.1)",
+                quote(version)
             ),
         ))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn request(inputs: &[(&str, &str)]) -> Request {
-        Request {
-            inputs: inputs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            env: [("GITHUB_WORKSPACE".to_string(), "/w".to_string())].into_iter().collect(),
-            cwd: "/cwd".into(),
-        }
-    }
-
-    #[test]
-    fn apply_reads_upper_case_seed_inputs() {
-        let r = request(&[
-            ("mode", "apply"),
-            ("GITOPS_FILE", "dev/Chart.yaml"),
-            ("gitops_yq_tpl", ".version = \"{{VERSION}}\""),
-            ("version", " 1.2.3 "),
-        ]);
-        let Settings::Apply(s) = Settings::parse(&r).unwrap() else { panic!() };
-        assert_eq!(s.workspace, "/w");
-        assert_eq!(s.edits[0].file, "dev/Chart.yaml");
-        assert_eq!(s.vars.get("VERSION").map(String::as_str), Some("1.2.3"));
-    }
-
-    #[test]
-    fn updates_list_in_yaml_or_json() {
-        let yaml = "- file: a.yaml\n  yq_tpl: .a = 1\n- {file: b.json, yq_tpl: '.b = 2'}\n";
-        let r = request(&[("mode", "apply"), ("updates", yaml)]);
-        let Settings::Apply(s) = Settings::parse(&r).unwrap() else { panic!() };
-        assert_eq!(s.edits.len(), 2);
-        assert!(s.edits[1].json);
-        let err = Settings::parse(&request(&[("mode", "apply"), ("updates", "[{file: a}]")])).unwrap_err();
-        assert_eq!(err.input, "updates");
-        assert!(err.message.contains("yq_tpl"), "{err}");
-    }
-
-    #[test]
-    fn errors_name_the_input_and_the_fix() {
-        let err = Settings::parse(&request(&[])).unwrap_err();
-        assert_eq!(err.input, "mode");
-        let err = Settings::parse(&request(&[("mode", "sync")])).unwrap_err();
-        assert!(err.to_string().contains("'sync' is not a mode"), "{err}");
-        let err = Settings::parse(&request(&[("mode", "apply"), ("file", "a.yaml")])).unwrap_err();
-        assert_eq!(err.input, "yq_tpl");
-        let err = Settings::parse(&request(&[("mode", "apply"), ("file", "a"), ("yq_tpl", ".a ="), ("version", "1")]))
-            .unwrap_err();
-        assert_eq!(err.input, "yq_tpl");
-        assert!(err.message.contains('^'), "{err}");
-        let err = Settings::parse(&request(&[
-            ("mode", "apply"),
-            ("file", "a"),
-            ("yq_tpl", "."),
-            ("version", "1.2.3; rm -rf"),
-        ]))
-        .unwrap_err();
-        assert_eq!(err.input, "version");
-    }
-
-    #[test]
-    fn version_rule() {
-        for ok in ["1.2.3", "v1.2.3-rc.1+build.5", "sha-abc", "0"] {
-            assert!(validate_version(ok).is_ok(), "{ok}");
-        }
-        for bad in ["", "-1", ".1", "1 2", "1\"", "a/b", &"1".repeat(129)] {
-            assert!(validate_version(bad).is_err(), "{bad}");
-        }
-    }
-}
+mod tests;

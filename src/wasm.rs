@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::host::{Clock, Files, Http, HttpError, HttpRequest, HttpResponse, IoError, Level, Log};
 use crate::modes::{self, Failure, Outcome};
-use crate::settings::{Request, Settings};
+use crate::settings::Request;
 
 #[wasm_bindgen]
 extern "C" {
@@ -104,24 +104,11 @@ impl Clock for JsHost {
 pub async fn run(request: JsValue, host: JsHost) -> JsValue {
     install_panic_hook(&host);
     let outcome = match serde_wasm_bindgen::from_value::<Request>(request) {
-        Ok(request) => dispatch(&request, &host).await,
+        Ok(request) => modes::run(&request, &host).await,
         Err(e) => Outcome::failed(Failure::message(format!("the shim sent a malformed request: {e}"))),
     };
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     serde::Serialize::serialize(&outcome, &serializer).unwrap_or(JsValue::NULL)
-}
-
-async fn dispatch(request: &Request, host: &JsHost) -> Outcome {
-    // The network modes' futures are boxed: their state machines are then functions of their
-    // own, which the wasm engine compiles when first called, rather than part of this one,
-    // which every run (apply and report too) compiles at start-up.
-    match Settings::parse(request) {
-        Ok(Settings::Apply(settings)) => modes::apply::run(&settings, host, host),
-        Ok(Settings::Update(settings)) => Box::pin(modes::update::run(&settings, host)).await,
-        Ok(Settings::Dispatch(settings)) => Box::pin(modes::dispatch::run(&settings, host)).await,
-        Ok(Settings::Report(settings)) => modes::report::run(&settings, host),
-        Err(e) => Outcome::failed(Failure::message(e.to_string())),
-    }
 }
 
 /// Hands a panic's message to the shim before `panic = "abort"` traps.

@@ -112,6 +112,11 @@ impl Expr {
     pub fn source(&self) -> &str {
         &self.src
     }
+
+    /// An error of this expression, shown under the line of the expression it points at.
+    pub fn render_error(&self, error: &ExprError) -> String {
+        error.render(&self.src)
+    }
 }
 
 /// Parses a yq expression. Errors carry the byte span of the offending part and say where it

@@ -3,15 +3,15 @@
 //! Every edit is computed in memory first; files are written only when all edits succeeded, so a
 //! bad expression or file leaves the workspace untouched.
 
-use std::borrow::Cow;
-
 use serde::Serialize;
 
-use crate::engine::{self, Change, EditError};
+use crate::engine::{self, Change};
+use crate::gitops::markdown;
 use crate::host::{Files, Level, Log};
 use crate::settings::ApplySettings;
+use crate::unified_diff::unified_diff;
 
-use super::{Failure, Outcome};
+use super::{capped, edit_failure, Failure, Outcome, Output, MAX_OUTPUT_BYTES};
 
 /// A change with the file it was made in (the `changes` output's items).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -22,6 +22,9 @@ pub struct FileChange {
     #[serde(flatten)]
     pub change: Change,
 }
+
+/// The most changes of one edit listed in the log.
+const LOGGED_CHANGES: usize = 100;
 
 struct Pending {
     file: String,
@@ -58,16 +61,16 @@ fn edit_all(settings: &ApplySettings, files: &impl Files, log: &impl Log) -> Res
             }
         };
         let entry = &mut pending[index];
-        log.log(Level::Group, &format!("{}: {}", edit.file, edit.expression_text));
+        log.log(Level::Group, &format!("{}: {}", edit.file, edit.expression.source()));
         let edited = engine::edit(&entry.current, &edit.expression, &settings.vars, edit.json);
         let edited = match edited {
             Ok(edited) => edited,
             Err(error) => {
                 log.log(Level::EndGroup, "");
-                return Err(edit_failure(&edit.file, &edit.expression_text, error));
+                return Err(edit_failure(&edit.file, &edit.expression, error));
             }
         };
-        for change in &edited.changes {
+        for change in edited.changes.iter().take(LOGGED_CHANGES) {
             log.info(&format!(
                 "{} line {}: {} {} -> {}",
                 edit.file,
@@ -77,6 +80,9 @@ fn edit_all(settings: &ApplySettings, files: &impl Files, log: &impl Log) -> Res
                 change.new.as_deref().unwrap_or("(removed)")
             ));
         }
+        if edited.changes.len() > LOGGED_CHANGES {
+            log.info(&format!("{}: … and {} more changes", edit.file, edited.changes.len() - LOGGED_CHANGES));
+        }
         if edited.changes.is_empty() {
             log.info(&format!("{}: already up to date", edit.file));
         }
@@ -85,36 +91,19 @@ fn edit_all(settings: &ApplySettings, files: &impl Files, log: &impl Log) -> Res
         entry.current = edited.bytes;
     }
 
-    let mut diff = String::new();
-    for entry in pending.iter().filter(|p| p.current != p.original) {
+    let changed_files: Vec<&Pending> = pending.iter().filter(|p| p.current != p.original).collect();
+    let diff: String = changed_files.iter().map(|e| unified_diff(&e.file, &e.original, &e.current)).collect();
+    for entry in &changed_files {
         files
             .write(&entry.path, &entry.current)
             .map_err(|e| Failure::message(format!("cannot write {}: {e}", entry.file)))?;
-        diff.push_str(&unified_diff(&entry.file, &entry.original, &entry.current));
     }
-    let changed = !diff.is_empty();
     let mut outcome = Outcome { ok: true, ..Outcome::default() };
-    outcome.outputs.insert("changed".into(), changed.to_string());
-    outcome.outputs.insert("diff".into(), diff.clone());
-    outcome.outputs.insert("changes".into(), serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()));
+    outcome.output(Output::Changed, (!changed_files.is_empty()).to_string());
+    outcome.output(Output::Diff, diff.clone());
+    outcome.output(Output::Changes, changes_json(&changes));
     outcome.summary = summary(&changes, &diff);
     Ok(outcome)
-}
-
-/// An engine error as a step failure, pointing at the file where it has a position there.
-pub fn edit_failure(file: &str, expression: &str, error: EditError) -> Failure {
-    match error {
-        EditError::Syntax(e) => Failure {
-            message: format!("{file}: invalid YAML at line {}, column {}: {}", e.line, e.col, e.message),
-            file: Some(file.to_string()),
-            line: Some(e.line),
-            col: Some(e.col),
-        },
-        EditError::Expression { error, .. } => {
-            Failure::message(format!("{file}: the expression failed: {}", error.render(expression)))
-        }
-        other => Failure { file: Some(file.to_string()), ..Failure::message(format!("{file}: {other}")) },
-    }
 }
 
 /// The absolute path of `file` inside `workspace` (itself a real path), refusing anything that
@@ -150,62 +139,27 @@ pub fn resolve_in_workspace(workspace: &str, file: &str, files: &impl Files) -> 
     Ok(real)
 }
 
-/// A unified diff (3 lines of context) of one file, with `a/` and `b/` headers: what
-/// `similar::TextDiff::from_lines(old, new).unified_diff()` prints, computed on the lines
-/// themselves. (TextDiff reads a file a char at a time and hashes every line of a long one,
-/// which was a third of a 1 MB apply's time in wasm.)
-pub fn unified_diff(file: &str, old: &[u8], new: &[u8]) -> String {
-    let (old, new) = (text(old), text(new));
-    let (old_lines, new_lines) = (lines(&old), lines(&new));
-    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old_lines, &new_lines);
-    let mut out = String::new();
-    for hunk in similar::group_diff_ops(ops, 3) {
-        if out.is_empty() {
-            out.push_str(&format!("--- a/{file}\n+++ b/{file}\n"));
+/// The `changes` output: JSON, the whole list while it fits [`MAX_OUTPUT_BYTES`], else as many
+/// changes as fit, ending with `{"cut": N}` for the N left out (still valid JSON).
+fn changes_json(changes: &[FileChange]) -> String {
+    let mut out = String::from("[");
+    for (i, change) in changes.iter().enumerate() {
+        let item = serde_json::to_string(change).unwrap_or_default();
+        if out.len() + item.len() + 32 > MAX_OUTPUT_BYTES {
+            out.push_str(&format!("{}{{\"cut\":{}}}", if i > 0 { "," } else { "" }, changes.len() - i));
+            break;
         }
-        out.push_str(&format!("{}\n", similar::udiff::UnifiedHunkHeader::new(&hunk)));
-        for op in &hunk {
-            let (tag, old_range, new_range) = op.as_tag_tuple();
-            let (removed, added) = match tag {
-                similar::DiffTag::Equal | similar::DiffTag::Delete => (&old_lines[old_range], &[][..]),
-                similar::DiffTag::Insert => (&[][..], &new_lines[new_range]),
-                similar::DiffTag::Replace => (&old_lines[old_range], &new_lines[new_range]),
-            };
-            let old_mark = if tag == similar::DiffTag::Equal { ' ' } else { '-' };
-            for (mark, line) in removed.iter().map(|l| (old_mark, l)).chain(added.iter().map(|l| ('+', l))) {
-                out.push(mark);
-                out.push_str(line);
-                if !line.ends_with(['\n', '\r']) {
-                    out.push_str("\n\\ No newline at end of file\n");
-                }
-            }
+        if i > 0 {
+            out.push(',');
         }
+        out.push_str(&item);
     }
+    out.push(']');
     out
 }
 
-fn text(bytes: &[u8]) -> Cow<'_, str> {
-    std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), Cow::Borrowed)
-}
-
-/// `text`'s lines, each with its line break (`\n`, `\r\n` or a lone `\r`), as
-/// `similar::TextDiff::from_lines` splits them.
-fn lines(text: &str) -> Vec<&str> {
-    let mut lines = Vec::new();
-    for line in text.split_inclusive('\n') {
-        let mut rest = line;
-        // A lone `\r` ends a line too.
-        while let Some(at) = rest.find('\r').filter(|&at| rest.as_bytes().get(at + 1) != Some(&b'\n')) {
-            let (head, tail) = rest.split_at(at + 1);
-            lines.push(head);
-            rest = tail;
-        }
-        if !rest.is_empty() {
-            lines.push(rest);
-        }
-    }
-    lines
-}
+/// The most changes listed in the job summary's table.
+const SUMMARY_ROWS: usize = 200;
 
 fn summary(changes: &[FileChange], diff: &str) -> String {
     let mut out = String::from("### gitops-action: apply\n\n");
@@ -214,55 +168,20 @@ fn summary(changes: &[FileChange], diff: &str) -> String {
         return out;
     }
     out.push_str("| File | Line | Path | Old | New |\n|---|---|---|---|---|\n");
-    for c in changes {
+    let cell = |value: Option<&str>| value.map_or_else(|| "—".to_string(), markdown::code);
+    for c in changes.iter().take(SUMMARY_ROWS) {
         out.push_str(&format!(
-            "| `{}` | {} | `{}` | {} | {} |\n",
-            c.file,
+            "| {} | {} | {} | {} | {} |\n",
+            markdown::code(&c.file),
             c.change.line,
-            c.change.path,
-            table_cell(c.change.old.as_deref()),
-            table_cell(c.change.new.as_deref())
+            markdown::code(&c.change.path),
+            cell(c.change.old.as_deref()),
+            cell(c.change.new.as_deref())
         ));
     }
-    out.push_str(&format!("\n```diff\n{diff}```\n"));
+    if changes.len() > SUMMARY_ROWS {
+        out.push_str(&format!("\n… and {} more changes (see the `changes` output).\n", changes.len() - SUMMARY_ROWS));
+    }
+    out.push_str(&format!("\n{}", markdown::fenced("diff", &capped(diff.to_string(), MAX_OUTPUT_BYTES / 2))));
     out
-}
-
-/// A value for a Markdown table cell: code-formatted, pipes escaped, `—` when absent.
-pub fn table_cell(value: Option<&str>) -> String {
-    match value {
-        Some(v) => format!("`{}`", v.replace('|', "\\|").replace('\n', " ")),
-        None => "—".to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unified_diff_is_similars_line_diff() {
-        let long: String = (0..150).map(|i| format!("line {i}\n")).collect();
-        let cases = [
-            ("a\nb\nc\n", "a\nB\nc\n"),
-            ("a\r\nb\r\n", "a\r\nc\r\n"),
-            ("a\rb\rc", "a\rx\rc"),
-            ("no newline", "no newline at end"),
-            ("a\n", "a"),
-            ("x\r", "x\r\n"),
-            ("a\rb\r\nc", "a\rB\r\nc\n"),
-            ("", "new\n"),
-            ("é\n€\n", "é\n€€\n"),
-            (long.as_str(), &long.replace("line 70\n", "line seventy\n").replace("line 3\n", "")),
-        ];
-        for (old, new) in cases {
-            let expected = similar::TextDiff::from_lines(old, new)
-                .unified_diff()
-                .context_radius(3)
-                .header("a/f.yaml", "b/f.yaml")
-                .to_string();
-            assert_eq!(unified_diff("f.yaml", old.as_bytes(), new.as_bytes()), expected, "{old:?} -> {new:?}");
-        }
-        assert_eq!(unified_diff("f.yaml", b"same\n", b"same\n"), "");
-    }
 }

@@ -1,74 +1,34 @@
 //! `mode: report`: renders pipeline summaries (`component|version|status|commit_sha|repo` lines,
-//! as `dispatch` writes them) as a Markdown table in the job summary.
+//! as `dispatch` and `update` write them) as a Markdown table in the job summary. Every cell is
+//! escaped: no summary line can inject Markdown links, images or HTML.
 
+use crate::gitops::markdown;
+use crate::gitops::short_sha;
+use crate::gitops::summary::{Status, SummaryLine, HEADER};
 use crate::host::Log;
 use crate::settings::ReportSettings;
 
-use super::Outcome;
+use super::{Outcome, Output};
 
-/// The header line of the summary format; accepted and skipped in the input.
-pub const HEADER: &str = "component|version|status|commit_sha|repo";
-
-/// One parsed summary line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Row {
-    /// The component (consumer repo name, plus `-prefix`).
-    pub component: String,
-    /// The version deployed.
-    pub version: String,
-    /// `success`, `unchanged`, `superseded`, `failure`, …
-    pub status: String,
-    /// The GitOps commit, if one was made.
-    pub commit_sha: String,
-    /// The GitOps repository (`owner/name`).
-    pub repo: String,
-}
-
-/// Parses one line, or says why it is malformed.
-pub fn parse_line(line: &str) -> Result<Row, String> {
-    let fields: Vec<&str> = line.split('|').map(str::trim).collect();
-    if fields.len() != 5 {
-        return Err(format!("has {} fields, expected 5 ({HEADER})", fields.len()));
-    }
-    if fields[0].is_empty() || fields[2].is_empty() {
-        return Err("has an empty component or status".into());
-    }
-    let sha = fields[3];
-    let hex_sha = (7..=64).contains(&sha.len()) && sha.bytes().all(|b| b.is_ascii_hexdigit());
-    if !sha.is_empty() && !hex_sha {
-        return Err(format!("has commit_sha {sha:?}, which is not a hex commit id"));
-    }
-    let repo = fields[4];
-    if !repo.is_empty() && (repo.split('/').count() != 2 || repo.contains(char::is_whitespace)) {
-        return Err(format!("has repo {repo:?}, expected owner/name"));
-    }
-    Ok(Row {
-        component: fields[0].into(),
-        version: fields[1].into(),
-        status: fields[2].into(),
-        commit_sha: sha.into(),
-        repo: repo.into(),
-    })
-}
-
-/// The icon shown for a status.
+/// The icon shown for a status: [`Status::icon`], or one for other tools' words.
 pub fn icon(status: &str) -> &'static str {
-    match status {
-        "success" => "✅",
-        "unchanged" => "➖",
-        "superseded" => "⏭️",
-        "pending" | "queued" | "in_progress" => "⏳",
-        "cancelled" => "🚫",
-        "timed_out" | "timeout" => "⌛",
-        "failure" | "run_failed" | "dispatch_rejected" | "error" => "❌",
-        _ => "❔",
+    match status.parse::<Status>() {
+        Ok(status) => status.icon(),
+        Err(()) => match status {
+            "pending" | "queued" | "in_progress" => "⏳",
+            "timeout" => "⌛",
+            "error" => "❌",
+            _ => "❔",
+        },
     }
 }
 
 /// Renders the summary table; malformed lines are shown as such and logged as warnings.
 pub fn run(settings: &ReportSettings, log: &impl Log) -> Outcome {
     let server = &settings.server_url;
-    let mut table = String::from("### GitOps deployments\n\n| | Component | Version | Status | Commit | Repository |\n|---|---|---|---|---|---|\n");
+    let mut table = String::from(
+        "### GitOps deployments\n\n| | Component | Version | Status | Commit | Repository |\n|---|---|---|---|---|---|\n",
+    );
     let mut rows = 0;
     let mut malformed = 0;
     for (number, line) in settings.lines.lines().enumerate() {
@@ -76,37 +36,39 @@ pub fn run(settings: &ReportSettings, log: &impl Log) -> Outcome {
         if line.is_empty() || line.eq_ignore_ascii_case(HEADER) {
             continue;
         }
-        match parse_line(line) {
+        match line.parse::<SummaryLine>() {
             Ok(row) => {
                 rows += 1;
-                let commit = match (row.commit_sha.is_empty(), row.repo.is_empty() || server.is_empty()) {
+                let linked = !row.repo.is_empty() && !server.is_empty();
+                let commit = match (row.commit_sha.is_empty(), linked) {
                     (true, _) => "—".to_string(),
-                    (false, true) => format!("`{}`", short(&row.commit_sha)),
-                    (false, false) => {
-                        format!("[`{}`]({server}/{}/commit/{})", short(&row.commit_sha), row.repo, row.commit_sha)
-                    }
+                    (false, false) => markdown::code(short_sha(&row.commit_sha)),
+                    (false, true) => markdown::code_link(
+                        short_sha(&row.commit_sha),
+                        &format!("{server}/{}/commit/{}", row.repo, row.commit_sha),
+                    ),
                 };
-                let repo = match (row.repo.is_empty(), server.is_empty()) {
+                let repo = match (row.repo.is_empty(), linked) {
                     (true, _) => "—".to_string(),
-                    (false, true) => row.repo.clone(),
-                    (false, false) => format!("[{}]({server}/{})", row.repo, row.repo),
+                    (false, false) => markdown::text(&row.repo),
+                    (false, true) => markdown::link(&row.repo, &format!("{server}/{}", row.repo)),
                 };
                 table.push_str(&format!(
-                    "| {} | {} | `{}` | {} | {commit} | {repo} |\n",
+                    "| {} | {} | {} | {} | {commit} | {repo} |\n",
                     icon(&row.status),
-                    escape(&row.component),
-                    escape(&row.version),
-                    escape(&row.status)
+                    markdown::text(&row.component),
+                    markdown::code(&row.version),
+                    markdown::text(&row.status)
                 ));
             }
             Err(why) => {
                 malformed += 1;
-                log.warning(&format!("gitops line {} {why}: {line}", number + 1));
+                log.warning(&format!("gitops line {} {why}: {}", number + 1, crate::forge::shorten(line, 200)));
                 table.push_str(&format!(
-                    "| ⚠️ | malformed line {} | | {} | | `{}` |\n",
+                    "| ⚠️ | malformed line {} | | {} | | {} |\n",
                     number + 1,
-                    escape(&why),
-                    escape(line)
+                    markdown::text(&why),
+                    markdown::code(&crate::forge::shorten(line, 200))
                 ));
             }
         }
@@ -116,17 +78,9 @@ pub fn run(settings: &ReportSettings, log: &impl Log) -> Outcome {
         log.warning("input 'gitops' has no summary lines; pass the dispatch steps' 'summary' outputs, one per line");
     }
     let mut outcome = Outcome { ok: true, summary: table, ..Outcome::default() };
-    outcome.outputs.insert("rows".into(), rows.to_string());
-    outcome.outputs.insert("malformed".into(), malformed.to_string());
+    outcome.output(Output::Rows, rows.to_string());
+    outcome.output(Output::Malformed, malformed.to_string());
     outcome
-}
-
-fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(7)]
-}
-
-fn escape(text: &str) -> String {
-    text.replace('|', "\\|")
 }
 
 #[cfg(test)]
@@ -145,13 +99,21 @@ mod tests {
     #[test]
     fn renders_rows_with_links_and_reports_malformed_lines() {
         let settings = ReportSettings {
-            lines: format!("{HEADER}\nagent-platform|1.2.3|success|0123456789abcdef|niko/gitops\napi-helm|1.0.0|superseded||niko/gitops\nbroken line\n"),
+            lines: format!(
+                "{HEADER}\nagent-platform|1.2.3|success|0123456789abcdef|niko/gitops\napi-helm|1.0.0|superseded||niko/gitops\nbroken line\n"
+            ),
             server_url: "https://git.example".into(),
         };
         let log = Lines::default();
         let out = run(&settings, &log);
         assert!(out.ok);
-        assert!(out.summary.contains("| ✅ | agent-platform | `1.2.3` | success | [`0123456`](https://git.example/niko/gitops/commit/0123456789abcdef) | [niko/gitops](https://git.example/niko/gitops) |"), "{}", out.summary);
+        assert!(
+            out.summary.contains(
+                "| ✅ | agent-platform | `1.2.3` | success | [`0123456`](https://git.example/niko/gitops/commit/0123456789abcdef) | [niko/gitops](https://git.example/niko/gitops) |"
+            ),
+            "{}",
+            out.summary
+        );
         assert!(out.summary.contains("| ⏭️ | api-helm |"));
         assert!(out.summary.contains("malformed line 4"));
         assert_eq!(out.outputs["rows"], "2");
@@ -160,14 +122,28 @@ mod tests {
     }
 
     #[test]
-    fn line_validation() {
-        assert!(parse_line("a|1|success|xyz|o/r").unwrap_err().contains("commit_sha"));
-        assert!(parse_line("a|1|success||o").unwrap_err().contains("owner/name"));
-        assert!(parse_line("a|1|success|").is_err());
+    fn no_line_can_inject_markdown_or_html() {
+        let settings = ReportSettings {
+            lines: "![x](https://evil.example/p.png)|<img src=x onerror=alert(1)>|[click](https://evil.example)||o/r\n\
+                    a|`1` [l](https://evil)|success||o/r\n"
+                .into(),
+            server_url: "https://git.example".into(),
+        };
+        let out = run(&settings, &Lines::default());
+        assert_eq!(out.outputs["rows"], "2", "{}", out.summary);
+        assert!(!out.summary.contains("![x]("), "{}", out.summary);
+        assert!(out.summary.contains("| `<img src=x onerror=alert(1)>` |"), "only as code: {}", out.summary);
+        assert!(!out.summary.contains("[click]("), "{}", out.summary);
+        assert!(out.summary.contains("`` `1` [l](https://evil) ``"), "{}", out.summary);
+    }
+
+    #[test]
+    fn icons() {
         assert_eq!(icon("failure"), "❌");
         assert_eq!(icon("dispatch_rejected"), "❌");
         assert_eq!(icon("run_failed"), "❌");
         assert_eq!(icon("timed_out"), "⌛");
+        assert_eq!(icon("pending"), "⏳");
         assert_eq!(icon("something_else"), "❔");
     }
 }

@@ -1,0 +1,230 @@
+//! `mode: dispatch` against scripted server answers, each following the server code cited next
+//! to it; the full behaviour, with real runs, is exercised against the sandbox (tests/dispatch/).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::{dispatch_id, poll_delay_ms};
+use crate::forge::encode_base64;
+use crate::host::{HttpError, HttpRequest, HttpResponse};
+use crate::modes::{self, Outcome};
+use crate::settings::Request;
+use crate::testing::{block_on, json, route, FakeHost, TIMED_OUT};
+
+const ID: &str = "org-app-7-1-build-5a5a5a";
+const COMMIT: &str = "89abcdef0123456789abcdef0123456789abcdef";
+const SOURCE: &str = "8cc9155b8693ac36bcbfc30ee153056bb43898f5";
+const WORKFLOW: &str = "name: GitOps Update\nrun-name: \"GitOps (${{ inputs.dispatch_id || 'manual' }})\"\non:\n  workflow_dispatch:\n    inputs:\n      file: {type: string, required: true}\n      yq_tpl: {type: string, required: true}\n      version: {type: string, required: true}\n      source_repo: {type: string, required: true}\n      source_commit: {type: string, required: true}\n      dispatch_id: {type: string, required: false, default: ''}\n";
+
+#[test]
+fn poll_delays_grow_to_the_cap_and_never_exceed_it() {
+    assert_eq!(poll_delay_ms(0, 5_000, 1000), 950);
+    assert_eq!(poll_delay_ms(1, 5_000, 1000), 1_425);
+    assert_eq!(poll_delay_ms(10, 5_000, 1000), 4_750);
+    assert_eq!(poll_delay_ms(10, 5_000, 0), 3_750);
+    assert!((0..=1000).all(|r| poll_delay_ms(30, 5_000, r) <= 5_000));
+}
+
+#[test]
+fn dispatch_ids() {
+    assert_eq!(dispatch_id("niko-app-12-1-build", "a1b2c3"), "niko-app-12-1-build-a1b2c3");
+    assert_eq!(dispatch_id("a b/c", "ff"), "abc-ff");
+}
+
+/// A Gitea 1.25 server where the token's user reads but does not own `org/gitops`: listing
+/// runs is refused (`reqOwner()`, routers/api/v1/api.go @v1.25.5), the tasks are readable, and
+/// a task appears only once a runner takes the job (models/actions/task.go CreateTaskForRunner).
+struct Gitea125 {
+    /// How many task listings have been answered.
+    task_polls: usize,
+    /// Earlier tasks of the workflow, already finished.
+    old_tasks: Vec<serde_json::Value>,
+    dispatches: usize,
+}
+
+fn task(id: u64, run_number: u64, title: &str, status: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "name": "update", "head_branch": "main", "head_sha": SOURCE, "run_number": run_number,
+        "event": "workflow_dispatch", "display_title": title, "status": status, "workflow_id": "gitops-service.yaml",
+        "url": format!("https://git.example.com/org/gitops/actions/runs/{run_number}"),
+        "created_at": "2026-12-01T10:00:00Z", "updated_at": "2026-12-01T10:00:00Z", "run_started_at": "2026-12-01T10:00:00Z"
+    })
+}
+
+fn contents(text: &str, path: &str) -> serde_json::Value {
+    serde_json::json!({
+        "type": "file", "sha": "0123456789abcdef0123456789abcdef01234567", "size": text.len(), "encoding": "base64",
+        "content": encode_base64(text.as_bytes()),
+        "html_url": format!("https://git.example.com/org/gitops/src/branch/main/{path}"), "last_commit_sha": COMMIT
+    })
+}
+
+fn serve_gitea_125(state: Rc<RefCell<Gitea125>>) -> impl FnMut(&HttpRequest, f64) -> Result<HttpResponse, HttpError> {
+    move |request, _| {
+        let mut s = state.borrow_mut();
+        match (request.method.as_str(), route(&request.url)) {
+            ("GET", "/version") => json(200, serde_json::json!({"version": "1.25.5"})),
+            ("GET", "/repos/org/gitops") => json(
+                200,
+                serde_json::json!({"default_branch": "main", "html_url": "https://git.example.com/org/gitops"}),
+            ),
+            ("GET", "/repos/org/gitops/contents/.gitea/workflows/gitops-service.yaml") => {
+                json(200, contents(WORKFLOW, ".gitea/workflows/gitops-service.yaml"))
+            }
+            ("POST", "/repos/org/gitops/actions/workflows/gitops-service.yaml/dispatches") => {
+                s.dispatches += 1;
+                Ok(HttpResponse { status: 204, ..HttpResponse::default() })
+            }
+            ("GET", "/repos/org/gitops/actions/runs") => {
+                json(403, serde_json::json!({"message": "user should be the owner of the repo", "url": ""}))
+            }
+            ("GET", "/repos/org/gitops/actions/tasks") => {
+                s.task_polls += 1;
+                let mut tasks = Vec::new();
+                // Queued for the first polls (no runner free: no task), then running, then done.
+                match s.task_polls {
+                    0..=3 => {}
+                    4..=5 => tasks.push(task(41, 9, &format!("GitOps ({ID})"), "running")),
+                    _ => tasks.push(task(41, 9, &format!("GitOps ({ID})"), "success")),
+                }
+                tasks.extend(s.old_tasks.clone());
+                json(200, serde_json::json!({"workflow_runs": tasks, "total_count": tasks.len()}))
+            }
+            ("GET", "/repos/org/gitops/commits") => {
+                let message = format!("[skip ci] gitops: update version to 1.2.3\n\nGitops-Dispatch-Id: {ID}\n");
+                let commits = if s.task_polls >= 6 {
+                    vec![
+                        serde_json::json!({"sha": COMMIT, "html_url": format!("https://git.example.com/org/gitops/commit/{COMMIT}"), "commit": {"message": message}, "created": "2026-12-01T10:00:00Z"}),
+                    ]
+                } else {
+                    vec![]
+                };
+                json(200, serde_json::Value::Array(commits))
+            }
+            ("POST", path) if path.starts_with("/repos/org/app/statuses/") => json(201, serde_json::json!({})),
+            (method, path) => panic!("unexpected request {method} {path}"),
+        }
+    }
+}
+
+fn dispatch(host: &FakeHost, extra: &[(&str, &str)]) -> Outcome {
+    let mut inputs = vec![
+        ("mode", "dispatch"),
+        ("GITOPS_REPO", "org/gitops"),
+        ("GITOPS_FILE", "dev/Chart.yaml"),
+        ("GITOPS_YQ_TPL", ".version = \"{{VERSION}}\""),
+        ("version", "1.2.3"),
+        ("token", "bot-token-1234"),
+        ("status_token", "run-token-5678"),
+    ];
+    inputs.extend_from_slice(extra);
+    let env = [
+        // The runner's address: internal (act_runner's registration address).
+        ("GITHUB_SERVER_URL", "http://gitea:3000"),
+        ("GITHUB_REPOSITORY", "org/app"),
+        ("GITHUB_SHA", SOURCE),
+        ("GITHUB_RUN_ID", "7"),
+        ("GITHUB_RUN_ATTEMPT", "1"),
+        ("GITHUB_JOB", "build"),
+    ];
+    let request = Request {
+        inputs: inputs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        cwd: String::new(),
+    };
+    block_on(modes::run(&request, host))
+}
+
+#[test]
+fn gitea_125_as_a_non_owner_finds_its_run_in_the_tasks_and_follows_it() {
+    let state = Rc::new(RefCell::new(Gitea125 {
+        task_polls: 0,
+        // An earlier run that ended: never mistaken for ours.
+        old_tasks: vec![task(40, 8, "GitOps (org-app-6-1-build-ffffff)", "success")],
+        dispatches: 0,
+    }));
+    let host = FakeHost::new(serve_gitea_125(state.clone()));
+    let outcome = dispatch(&host, &[]);
+    assert!(outcome.ok, "{outcome:?}\n{}", host.log_text());
+    assert_eq!(state.borrow().dispatches, 1, "exactly one dispatch");
+    assert_eq!(outcome.outputs["status"], "success");
+    assert_eq!(outcome.outputs["run_url"], "https://git.example.com/org/gitops/actions/runs/9");
+    assert_eq!(outcome.outputs["commit_url"], format!("https://git.example.com/org/gitops/commit/{COMMIT}"));
+    assert_eq!(outcome.outputs["dispatch_id"], ID);
+    let log = host.log_text();
+    assert!(log.contains("Gitea 1.25 lets only the repository's owners list them"), "{log}");
+    let statuses: Vec<String> = host
+        .requests
+        .borrow()
+        .iter()
+        .filter(|(_, r)| r.url.contains("/statuses/"))
+        .map(|(_, r)| r.body.clone().unwrap())
+        .collect();
+    assert!(statuses.last().unwrap().contains("\"state\":\"success\""));
+    assert!(statuses.iter().any(|s| s.contains("actions/runs/9")), "a pending status links to the run: {statuses:?}");
+    for text in statuses.iter().chain([&outcome.summary, &outcome.outputs["run_url"]]) {
+        assert!(!text.contains("gitea:3000"), "a link for people uses the runner's address: {text}");
+    }
+}
+
+#[test]
+fn a_server_that_never_answers_ends_the_dispatch_within_its_timeout() {
+    let host = FakeHost::new(|_, _| Err(HttpError(TIMED_OUT.into())));
+    let started = host.now.get();
+    let outcome = dispatch(&host, &[("timeout", "10s")]);
+    assert!(!outcome.ok);
+    let took = host.now.get() - started;
+    assert!(took <= 20_000.0, "took {took} ms");
+    assert!(outcome.outputs["summary"].ends_with("|failure||org/gitops"), "{:?}", outcome.outputs);
+}
+
+#[test]
+fn a_slow_run_endpoint_does_not_stretch_the_timeout() {
+    // Gitea 1.26: the run is known from the dispatch; its endpoint answers after 60 s.
+    let host = FakeHost::new(|request, _| match (request.method.as_str(), route(&request.url)) {
+        ("GET", "/version") => json(200, serde_json::json!({"version": "1.26.4"})),
+        ("GET", "/repos/org/gitops") => {
+            json(200, serde_json::json!({"default_branch": "main", "html_url": "https://git.example.com/org/gitops"}))
+        }
+        ("GET", "/repos/org/gitops/contents/.gitea/workflows/gitops-service.yaml") => {
+            json(200, contents(WORKFLOW, ".gitea/workflows/gitops-service.yaml"))
+        }
+        ("POST", "/repos/org/gitops/actions/workflows/gitops-service.yaml/dispatches") => json(
+            200,
+            serde_json::json!({"workflow_run_id": 5, "run_url": "", "html_url": "https://git.example.com/org/gitops/actions/runs/5"}),
+        ),
+        ("GET", "/repos/org/gitops/actions/runs/5") => Err(HttpError(TIMED_OUT.into())),
+        ("POST", _) => json(201, serde_json::json!({})),
+        (method, path) => panic!("unexpected request {method} {path}"),
+    });
+    let started = host.now.get();
+    let outcome = dispatch(&host, &[("timeout", "15s")]);
+    let took = host.now.get() - started;
+    assert_eq!(outcome.outputs["status"], "timed_out");
+    assert!(took <= 25_000.0, "took {took} ms");
+    assert!(host.requests.borrow().iter().all(|(_, r)| r.timeout_ms <= 30_000));
+}
+
+#[test]
+fn a_workflow_in_a_folder_the_server_does_not_read_is_named() {
+    // Gitea reads only the first existing of .gitea/workflows and .github/workflows
+    // (modules/actions/workflows.go ListWorkflows @v1.25.5).
+    let host = FakeHost::new(|request, _| match (request.method.as_str(), route(&request.url)) {
+        ("GET", "/version") => json(200, serde_json::json!({"version": "1.25.5"})),
+        ("GET", "/repos/org/gitops") => {
+            json(200, serde_json::json!({"default_branch": "main", "html_url": "https://git.example.com/org/gitops"}))
+        }
+        ("GET", "/repos/org/gitops/contents/.gitea/workflows/gitops-service.yaml") => {
+            json(404, serde_json::json!({"message": "not found"}))
+        }
+        ("GET", "/repos/org/gitops/contents/.gitea/workflows") => {
+            json(200, serde_json::json!([{"type": "file", "name": "other.yaml"}]))
+        }
+        ("POST", _) => json(201, serde_json::json!({})),
+        (method, path) => panic!("unexpected request {method} {path}"),
+    });
+    let outcome = dispatch(&host, &[]);
+    assert_eq!(outcome.outputs["status"], "dispatch_rejected");
+    let message = outcome.error.unwrap().message;
+    assert!(message.contains("reads workflows only from .gitea/workflows"), "{message}");
+}
