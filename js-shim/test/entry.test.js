@@ -105,3 +105,18 @@ test('a core that cannot load (missing wasm): exit 1 with the error', () => {
   assert.equal(status, 1);
   assert.match(stdout, /^::error::gitops-action crashed: Error: ENOENT: no such file or directory, open '.*gitops_action_bg\.wasm'\n$/);
 });
+
+test('an old Node in the job container gets a message naming the runner label, not a crash', () => {
+  const dir = layout(`exports.run = async () => { throw new Error('must not load'); };`);
+  // Node 16, as the node:16-bullseye images of runners registered before 2024-03 have it.
+  fs.writeFileSync(
+    path.join(dir, 'old-node.js'),
+    `Object.defineProperty(process, 'version', { value: 'v16.20.2' });
+     Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '16.20.2' } });`,
+  );
+  const r = spawnSync(process.execPath, ['-r', './old-node.js', 'index.js'], { cwd: dir, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /^::error::gitops-action needs Node\.js 20 or newer in the job container, and this job runs Node v16\.20\.2\./);
+  assert.match(r.stdout, /ubuntu-latest:docker:\/\/docker\.gitea\.com\/runner-images:ubuntu-latest/);
+  assert.doesNotMatch(r.stdout, /must not load|crashed/);
+});

@@ -5,7 +5,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const { createHost, describeFetchFailure, FETCH_TIMEOUT_MS } = require('../host.js');
+const { createHost, describeRequestFailure, FETCH_TIMEOUT_MS } = require('../host.js');
 
 /** A host whose log lines and panic messages are collected. */
 function collectingHost() {
@@ -15,23 +15,21 @@ function collectingHost() {
   return { host, lines, panics };
 }
 
-test('log: info is plain, other levels are escaped workflow commands', () => {
+test('log: info is plain, the core\'s other levels are escaped workflow commands', () => {
   const { host, lines } = collectingHost();
   host.log('info', 'plain 100% text');
-  host.log('debug', 'd');
-  host.log('notice', 'n');
+  host.log('debug', 'd 50%\r');
   host.log('warning', 'w\nsecond line');
-  host.log('error', 'e 50%\r');
   host.log('group', 'Update chart/Chart.yaml');
   host.log('endgroup', '');
+  host.log('unknown', '::error::not a command\nvalue: x\n::set-env name=A::b\n##[set-output name=x;]y');
   assert.deepEqual(lines, [
     'plain 100% text',
-    '::debug::d',
-    '::notice::n',
+    '::debug::d 50%25%0D',
     '::warning::w%0Asecond line',
-    '::error::e 50%25%0D',
     '::group::Update chart/Chart.yaml',
     '::endgroup::',
+    ' ::error::not a command\nvalue: x\n ::set-env name=A::b\n ##[set-output name=x;]y',
   ]);
 });
 
@@ -77,6 +75,17 @@ test.describe('fetch against a local server', () => {
       req.on('end', () => {
         seen.push({ method: req.method, url: req.url, headers: req.headers, body });
         if (req.url.startsWith('/slow')) return setTimeout(() => res.end('late'), 2000);
+        if (req.url === '/big') return res.end('x'.repeat(2_000_000));
+        if (req.url === '/drip') {
+          res.writeHead(200);
+          const drip = setInterval(() => res.write('.'), 100);
+          res.on('close', () => clearInterval(drip));
+          return setTimeout(() => res.end(), 3000);
+        }
+        if (req.url === '/redirect') {
+          res.writeHead(301, { Location: 'https://elsewhere.example/x' });
+          return res.end();
+        }
         res.writeHead(req.url === '/missing' ? 404 : 201, { 'X-Mixed-Case': 'Yes', 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ path: req.url }));
       });
@@ -127,6 +136,29 @@ test.describe('fetch against a local server', () => {
     assert.ok(Date.now() - started < 1500);
   });
 
+  test('an answer larger than maxBytes is not read', async () => {
+    const { host } = collectingHost();
+    await assert.rejects(host.fetch({ url: `${base}/big`, maxBytes: 1000 }), {
+      message: `GET ${base}/big: the answer is larger than 1000 bytes; not read`,
+    });
+    const whole = await host.fetch({ url: `${base}/big`, maxBytes: 3_000_000 });
+    assert.equal(whole.body.length, 2_000_000);
+  });
+
+  test('the timeout bounds the whole exchange: a dripping answer cannot stretch it', async () => {
+    const { host } = collectingHost();
+    const started = Date.now();
+    await assert.rejects(host.fetch({ url: `${base}/drip`, timeoutMs: 400 }), { message: `GET ${base}/drip: timed out after 400 ms` });
+    assert.ok(Date.now() - started < 1500);
+  });
+
+  test('a redirect is returned, not followed', async () => {
+    const { host } = collectingHost();
+    const res = await host.fetch({ url: `${base}/redirect` });
+    assert.equal(res.status, 301);
+    assert.equal(res.headers.location, 'https://elsewhere.example/x');
+  });
+
   test('a refused connection says so', async () => {
     const closed = http.createServer();
     await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve));
@@ -173,11 +205,11 @@ test.describe('fetch against a local server', () => {
   });
 });
 
-test('describeFetchFailure names DNS failures and falls back to the cause', () => {
-  const failed = (cause) => Object.assign(new TypeError('fetch failed'), { cause });
-  assert.equal(describeFetchFailure(failed({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND gitea.invalid' }), 1, 'gitea.invalid'), 'DNS lookup of gitea.invalid failed (ENOTFOUND)');
-  assert.equal(describeFetchFailure(failed({ code: 'EAI_AGAIN' }), 1, 'h'), 'DNS lookup of h failed (EAI_AGAIN)');
-  assert.equal(describeFetchFailure(failed({ code: 'ECONNRESET' }), 1, 'h'), 'connection reset (ECONNRESET)');
-  assert.equal(describeFetchFailure(failed({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT', message: 'self-signed certificate' }), 1, 'h'), 'fetch failed: self-signed certificate');
+test('describeRequestFailure names DNS failures and falls back to the message', () => {
+  const failed = (code, message = 'm') => Object.assign(new Error(message), { code });
+  assert.equal(describeRequestFailure(failed('ENOTFOUND'), 'gitea.invalid'), 'DNS lookup of gitea.invalid failed (ENOTFOUND)');
+  assert.equal(describeRequestFailure(failed('EAI_AGAIN'), 'h'), 'DNS lookup of h failed (EAI_AGAIN)');
+  assert.equal(describeRequestFailure(failed('ECONNRESET'), 'h'), 'connection reset (ECONNRESET)');
+  assert.equal(describeRequestFailure(failed('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), 'h'), 'self-signed certificate');
   assert.equal(FETCH_TIMEOUT_MS, 30000);
 });

@@ -142,7 +142,7 @@ for (const flavor of Object.keys(FLAVORS)) {
       const cases = [
         [{ token: sb.tokenNames['niko-read'], version: '9.0.0' }, /cannot write to niko\/gitops/],
         [{ version: '9.0.1', file: 'dev/missing.yaml' }, /file not found: dev\/missing\.yaml on the default branch/],
-        [{ version: '9.0.2', file: '../outside.yaml' }, /input 'file'.*leaves the repository/],
+        [{ version: '9.0.2', file: '../outside.yaml' }, /input 'file'.*goes up with '\.\.', out of the repository/],
         [{ version: '9.0.3', yq_tpl: '.version = = 1' }, /input 'yq_tpl': invalid expression/],
         [{ version: '9.0.4', file: 'dev/broken.yaml' }, /dev\/broken\.yaml: invalid YAML at line 1, column 4: unclosed bracket/],
         [{ version: '9.0.5; rm -rf /' }, /input 'version'/],
