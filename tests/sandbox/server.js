@@ -5,6 +5,7 @@
 //   node tests/sandbox/server.js [--flavor gitea-1.26] [--port 0] [--seed FILE] [--data DIR]
 //        [--strict] [--capacity 2] [--act PATH] [--action-dir DIR]
 //        [--local-action owner/repo@ref=DIR ...] [--action-exclude a,b] [--keep-run-dirs]
+//   node tests/sandbox/server.js --routes [--flavor F] [--json]   (which file answers which operation)
 //
 // Prints one JSON line on stdout when ready: {"url", "flavor", "tokens": {user: token}};
 // logs go to stderr. Stops cleanly on SIGTERM/SIGINT.
@@ -56,12 +57,19 @@ function parseArgs(argv) {
       case '--keep-run-dirs':
         o.keepRunDirs = true;
         break;
+      case '--routes':
+        o.routes = true;
+        break;
+      case '--json':
+        o.json = true;
+        break;
       case '-h':
       case '--help':
         process.stderr.write(
           `usage: node tests/sandbox/server.js [--flavor ${Object.keys(FLAVORS).join('|')}] (default ${DEFAULT_FLAVOR})\n` +
             '       [--port 0] [--seed FILE] [--data DIR] [--strict] [--capacity 2] [--act PATH] [--action-dir DIR]\n' +
-            '       [--local-action owner/repo@ref=DIR]... [--keep-run-dirs]\n',
+            '       [--local-action owner/repo@ref=DIR]... [--keep-run-dirs]\n' +
+            '       --routes [--json]: print the route table of the flavor (method, path, operationId, access, unit, token, file) and exit\n',
         );
         process.exit(0);
         break;
@@ -72,8 +80,33 @@ function parseArgs(argv) {
   return o;
 }
 
+// The route table without starting a server: the flavor's API operations and the /_sandbox/ routes.
+function routeTable(flavorName) {
+  const { getFlavor } = require('./lib/flavors');
+  const { loadSpec } = require('./lib/spec');
+  const { listRoutes } = require('./lib/api');
+  const { ADMIN_ROUTES } = require('./lib/admin');
+  const flavor = getFlavor(flavorName);
+  const spec = loadSpec(flavor.spec);
+  const sandbox = ADMIN_ROUTES.map((r) => ({ method: r.method, path: r.path, operationId: '', access: 'sandbox', unit: '', token: false, file: 'lib/admin.js' }));
+  return [...listRoutes(flavor, spec), ...sandbox];
+}
+
+function formatRoutes(rows) {
+  const cols = ['method', 'path', 'operationId', 'access', 'unit', 'token', 'file'];
+  const cell = (r, c) => (c === 'token' ? (r.token ? 'token' : '-') : String(r[c] || '-'));
+  const width = Object.fromEntries(cols.map((c) => [c, Math.max(c.length, ...rows.map((r) => cell(r, c).length))]));
+  const line = (get) => cols.map((c) => get(c).padEnd(width[c])).join('  ').trimEnd();
+  return [line((c) => c.toUpperCase()), ...rows.map((r) => line((c) => cell(r, c)))].join('\n') + '\n';
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.routes) {
+    const rows = routeTable(opts.flavor);
+    process.stdout.write(opts.json ? JSON.stringify(rows, null, 2) + '\n' : formatRoutes(rows));
+    return;
+  }
   const sb = await startSandbox(opts);
   let stopping = false;
   const stop = async (sig) => {
@@ -99,4 +132,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { startSandbox, parseArgs };
+module.exports = { startSandbox, parseArgs, routeTable, formatRoutes };

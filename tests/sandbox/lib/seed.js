@@ -1,9 +1,13 @@
 'use strict';
-// Seed files (YAML or JSON) and the built-in demo world. See tests/sandbox/README.md for the format.
+// Seed files (YAML or JSON), the built-in demo world, and applying a seed to a sandbox. See tests/sandbox/README.md for the format.
 
 const fs = require('node:fs');
 const path = require('node:path');
+const crypto = require('node:crypto');
 const YAML = require('yaml');
+const git = require('./git');
+
+const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 // Reads every file below `dir` (skipping .git and node_modules) as [{path, content, mode}].
 function filesFromDir(dir) {
@@ -109,4 +113,71 @@ function demoSeed(repoRoot) {
   );
 }
 
-module.exports = { loadSeed, demoSeed, normalizeSeed, filesFromDir, BUILD_WORKFLOW };
+// Creates the seed's users, tokens and repositories (real bare git repositories, one commit each)
+// in the sandbox `sb`.
+async function applySeed(sb, seed) {
+  sb.started = nowIso();
+  let uid = 1;
+  for (const u of seed.users || []) {
+    sb.users.set(u.name.toLowerCase(), { id: uid++, name: u.name, email: u.email || `${u.name}@example.com`, fullName: u.full_name || '', created: sb.started });
+  }
+  const userTokens = {};
+  let tid = 1;
+  for (const t of seed.tokens || []) {
+    const user = sb.userByName(t.user);
+    if (!user) throw new Error(`seed: token ${t.name} belongs to unknown user ${t.user}`);
+    const value = t.value || crypto.randomBytes(20).toString('hex');
+    const tok = { id: tid++, name: t.name || `token-${tid}`, user, value, scopes: t.scopes || ['all'], repos: t.repos ? t.repos.map((r) => r.toLowerCase()) : null };
+    sb.tokens.set(value, tok);
+    if (!userTokens[user.name]) userTokens[user.name] = value;
+  }
+  sb.userTokens = userTokens;
+  let rid = 1;
+  for (const r of seed.repos || []) {
+    const [owner, name] = r.name.split('/');
+    if (!sb.userByName(owner)) throw new Error(`seed: repo ${r.name} belongs to unknown user ${owner}`);
+    const key = `${owner}/${name}`.toLowerCase();
+    const gitDir = path.join(sb.reposRoot, owner.toLowerCase(), `${name.toLowerCase()}.git`);
+    const repo = {
+      id: rid++,
+      key,
+      owner: sb.userByName(owner).name,
+      name,
+      gitDir,
+      defaultBranch: r.default_branch || 'main',
+      private: r.private !== false,
+      description: r.description || '',
+      collaborators: Object.fromEntries(Object.entries(r.collaborators || {}).map(([k, v]) => [k.toLowerCase(), v])),
+      created: sb.started,
+      empty: true,
+      secrets: {},
+    };
+    for (const [k, v] of Object.entries(r.secrets || {})) {
+      if (v && typeof v === 'object' && v.token) {
+        const tok = [...sb.tokens.values()].find((t) => t.name === v.token);
+        if (!tok) throw new Error(`seed: secret ${k} of ${r.name} names unknown token ${v.token}`);
+        repo.secrets[k] = tok.value;
+      } else repo.secrets[k] = String(v);
+    }
+    await git.initBare(gitDir, repo.defaultBranch);
+    const files = r.files || [];
+    if (files.length) {
+      const owner0 = sb.userByName(owner);
+      const who = { name: owner0.fullName || owner0.name, email: owner0.email };
+      const { sha } = await git.writeCommit(gitDir, {
+        parent: null,
+        branch: repo.defaultBranch,
+        expectOld: null,
+        changes: files.map((f) => ({ path: f.path, content: f.content, mode: f.mode })),
+        message: r.message || 'Initial commit',
+        author: who,
+        committer: who,
+      });
+      repo.empty = false;
+      for (const b of r.branches || []) await git.run(['update-ref', `refs/heads/${b}`, sha], { gitDir });
+    }
+    sb.repos.set(key, repo);
+  }
+}
+
+module.exports = { loadSeed, demoSeed, normalizeSeed, filesFromDir, applySeed, BUILD_WORKFLOW };
