@@ -69,8 +69,10 @@ describe('act runs a dispatched workflow', { skip: act.skip }, () => {
         const run = await waitRun(sb, runIdOf(d), 'completed', 60000);
         assert.equal(run.conclusion, 'success', run.log);
         const log = run.log;
-        assert.ok(log.includes(`SERVER=${sb.url} API=${sb.url}/api/v1 GITEA=true REPO=niko/probe REF=refs/heads/main SHA=${run.sha} RUN=${run.id}`), log);
-        assert.ok(log.includes(`CTX server_url=${sb.url} repository=niko/probe event=workflow_dispatch input=hello`), log);
+        // the job sees the address its runner registered with (act_runner client.Address()), not the public URL
+        assert.notEqual(sb.runnerUrl, sb.url);
+        assert.ok(log.includes(`SERVER=${sb.runnerUrl} API=${sb.runnerUrl}/api/v1 GITEA=true REPO=niko/probe REF=refs/heads/main SHA=${run.sha} RUN=${run.id}`), log);
+        assert.ok(log.includes(`CTX server_url=${sb.runnerUrl} repository=niko/probe event=workflow_dispatch input=hello`), log);
         // github.token is the run token; GITHUB_TOKEN is not exported as an env var (as on Gitea)
         assert.ok(log.includes('TOKENS same=true len=true github.token=true env=\n'), log);
         assert.ok(log.includes('wrote probe.txt'), log);
@@ -89,9 +91,18 @@ describe('act runs a dispatched workflow', { skip: act.skip }, () => {
           assert.equal(a.body.conclusion, 'success');
           assert.equal(a.body.display_title, 'probe hello');
         }
+        // every link the API answers is on the public URL, whichever port asked
+        assert.ok(a.body.html_url.startsWith(`${sb.url}/`), a.body.html_url);
+        const viaRunner = await api({ url: sb.runnerUrl }, 'GET', '/repos/niko/probe/contents/probe.txt', { token: sb.tokenNames['niko-pat'] });
+        assert.ok(viaRunner.body.html_url.startsWith(`${sb.url}/niko/probe/src/branch/main/`), viaRunner.body.html_url);
         const page = await fetch(a.body.html_url);
         assert.equal(page.status, 200);
         assert.match(await page.text(), /wrote probe\.txt/);
+        // the run's requests (its clone and its contents API calls) came through the runner address
+        const fromRun = (await api(sb, 'GET', '/_sandbox/requests')).body.filter((q) => q.user === (flavor.startsWith('forgejo') ? 'forgejo-actions' : 'gitea-actions'));
+        assert.ok(fromRun.some((q) => q.path === '/niko/probe.git/info/refs'), JSON.stringify(fromRun));
+        assert.ok(fromRun.some((q) => q.method === 'PUT'));
+        assert.ok(fromRun.every((q) => q.via === 'runner'), JSON.stringify(fromRun.map((q) => [q.via, q.path])));
         const tasks = await api(sb, 'GET', '/repos/niko/probe/actions/tasks', { token: sb.tokenNames['niko-pat'] });
         assert.equal(tasks.body.workflow_runs[0].status, 'success');
         assert.deepEqual(await violations(sb), []);

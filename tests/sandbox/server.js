@@ -4,17 +4,18 @@
 //
 //   node tests/sandbox/server.js [--flavor gitea-1.26] [--port 0] [--seed FILE] [--data DIR]
 //        [--strict] [--capacity 2] [--act PATH] [--action-dir DIR]
-//        [--local-action owner/repo@ref=DIR ...] [--action-exclude a,b] [--keep-run-dirs]
+//        [--local-action [https://host/]owner/repo@ref=DIR ...] [--action-exclude a,b] [--keep-run-dirs]
+//        [--runner-port 0] [--runner-address own-port|public] [--server KEY=VALUE ...]
 //   node tests/sandbox/server.js --routes [--flavor F] [--json]   (which file answers which operation)
 //
-// Prints one JSON line on stdout when ready: {"url", "flavor", "tokens": {user: token}};
+// Prints one JSON line on stdout when ready: {"url", "runner_url", "flavor", "tokens": {user: token}};
 // logs go to stderr. Stops cleanly on SIGTERM/SIGINT.
 
 const { startSandbox } = require('./lib/sandbox');
 const { FLAVORS, DEFAULT_FLAVOR } = require('./lib/flavors');
 
 function parseArgs(argv) {
-  const o = { localActions: {} };
+  const o = { localActions: {}, server: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes('=') && a.startsWith('--') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -57,6 +58,21 @@ function parseArgs(argv) {
       case '--keep-run-dirs':
         o.keepRunDirs = true;
         break;
+      case '--runner-port':
+        o.runnerPort = Number(val());
+        break;
+      case '--runner-address':
+        o.runnerAddress = val();
+        break;
+      case '--server': {
+        const v = val();
+        const eq = v.indexOf('=');
+        if (eq < 0) throw new Error('--server wants KEY=VALUE, e.g. --server default_actions_url=self');
+        const key = v.slice(0, eq);
+        const value = v.slice(eq + 1);
+        o.server[key] = key === 'workflow_dirs' ? value.split(',') : /^\d+$/.test(value) ? Number(value) : value;
+        break;
+      }
       case '--routes':
         o.routes = true;
         break;
@@ -68,7 +84,8 @@ function parseArgs(argv) {
         process.stderr.write(
           `usage: node tests/sandbox/server.js [--flavor ${Object.keys(FLAVORS).join('|')}] (default ${DEFAULT_FLAVOR})\n` +
             '       [--port 0] [--seed FILE] [--data DIR] [--strict] [--capacity 2] [--act PATH] [--action-dir DIR]\n' +
-            '       [--local-action owner/repo@ref=DIR]... [--keep-run-dirs]\n' +
+            '       [--local-action [https://host/]owner/repo@ref=DIR]... [--keep-run-dirs]\n' +
+            '       [--runner-port 0] [--runner-address own-port|public] [--server KEY=VALUE]... (max_blob_size, default_actions_url, limit_dispatch_inputs, workflow_dirs)\n' +
             '       --routes [--json]: print the route table of the flavor (method, path, operationId, access, unit, token, file) and exit\n',
         );
         process.exit(0);
@@ -122,7 +139,7 @@ async function main() {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => stop('SIGHUP'));
-  process.stdout.write(JSON.stringify({ url: sb.url, flavor: sb.flavor, tokens: sb.tokens }) + '\n');
+  process.stdout.write(JSON.stringify({ url: sb.url, runner_url: sb.runnerUrl, flavor: sb.flavor, tokens: sb.tokens }) + '\n');
 }
 
 if (require.main === module) {

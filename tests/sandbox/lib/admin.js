@@ -7,6 +7,7 @@ const crypto = require('node:crypto');
 const git = require('./git');
 const { templateToRegex } = require('./spec');
 const { listRoutes } = require('./api');
+const { applySettings } = require('./flavors');
 
 const clear = (field) => ({ sb }) => {
   sb[field] = [];
@@ -22,6 +23,7 @@ const ADMIN_ROUTES = [
       200,
       {
         url: sb.url,
+        runner_url: sb.runnerUrl,
         flavor: sb.flavor.name,
         version: sb.flavor.version,
         spec: sb.flavor.spec,
@@ -31,9 +33,20 @@ const ADMIN_ROUTES = [
         actPath: sb.options.actPath,
         actionDir: sb.options.actionDir,
         tokens: sb.userTokens,
+        settings: sb.settings,
         counts: { requests: sb.requests.length, violations: sb.violations.length, warnings: sb.warnings.length, runs: sb.runs.runs.length },
       },
     ],
+  },
+  { method: 'GET', path: '/_sandbox/settings', doc: 'the server settings (max_blob_size, default_actions_url, limit_dispatch_inputs, workflow_dirs)', handler: ({ sb }) => [200, sb.settings] },
+  {
+    method: 'POST',
+    path: '/_sandbox/settings',
+    doc: 'change server settings: {max_blob_size: 1000, ...} (as app.ini would, checked per flavor)',
+    handler: ({ sb, body }) => {
+      sb.settings = applySettings(sb.flavor, sb.settings, body);
+      return [200, sb.settings];
+    },
   },
   { method: 'GET', path: '/_sandbox/routes', doc: 'which file answers which operation', handler: ({ sb }) => [200, sb.routeTable()] },
   {

@@ -6,10 +6,14 @@ const { templateToRegex } = require('./spec');
 
 const REQUEST_KINDS = ['latency', 'status', 'drop', 'lost-response', 'rate-limit'];
 const RUN_KINDS = ['run-fail', 'run-hang'];
+// the server's internal `git push` of a contents-API write fails after every check (a pre-receive
+// hook, or a ref-lock race): nothing is written; see lib/api/contents.js
+const PUSH_KINDS = ['push-rejected'];
+const groupOf = (kind) => (RUN_KINDS.includes(kind) ? 'run' : PUSH_KINDS.includes(kind) ? 'push' : 'request');
 
 const faults = {
   addFault(f) {
-    const kinds = [...REQUEST_KINDS, ...RUN_KINDS];
+    const kinds = [...REQUEST_KINDS, ...RUN_KINDS, ...PUSH_KINDS];
     const kind = f.kind === '429' ? 'rate-limit' : ['502', '503', '504'].includes(String(f.kind)) ? 'status' : f.kind;
     if (!kinds.includes(kind)) throw new Error(`unknown fault kind ${JSON.stringify(f.kind)}; known: ${kinds.join(', ')}`);
     const fault = {
@@ -22,6 +26,7 @@ const faults = {
       status: Number(f.status || (['502', '503', '504'].includes(String(f.kind)) ? f.kind : 503)),
       ms: Number(f.ms || 0),
       retryAfter: f.retryAfter === undefined ? 1 : f.retryAfter,
+      message: f.message === undefined ? null : String(f.message),
       hits: 0,
       seen: 0,
     };
@@ -54,12 +59,11 @@ const faults = {
     return rest;
   },
 
-  // Finds the faults that apply to `key` and consumes them. `group`: 'request' or 'run'.
-  takeFaults(key, isRun) {
+  // Finds the faults of `group` ('request', 'run' or 'push') that apply to `key` and consumes them.
+  takeFaults(key, group) {
     const out = [];
     for (const f of this.faults) {
-      const runKind = RUN_KINDS.includes(f.kind);
-      if (runKind !== isRun) continue;
+      if (groupOf(f.kind) !== group) continue;
       if (f.count !== -1 && f.hits >= f.count) continue;
       if (!f.matcher(key)) continue;
       f.seen++;
@@ -71,8 +75,14 @@ const faults = {
   },
 
   takeRunFault(key) {
-    const fs_ = this.takeFaults(key, true);
+    const fs_ = this.takeFaults(key, 'run');
     return fs_.length ? fs_[0].kind : null;
+  },
+
+  // A push-rejected fault for this contents-API request (`METHOD /path`), or null.
+  takePushFault(key) {
+    const fs_ = this.takeFaults(key, 'push');
+    return fs_.length ? fs_[0] : null;
   },
 };
 

@@ -38,7 +38,7 @@ const pipeline = {
     const u = new URL(req.url, 'http://127.0.0.1');
     const pathname = u.pathname;
     if (pathname.startsWith('/_sandbox/') || pathname === '/_sandbox') return this.handleAdmin(req, res, u);
-    const entry = { seq: ++this.requestSeq, method: req.method, path: pathname, query: u.search.slice(1), status: 0, durationMs: 0, user: null, route: null, operationId: null, faults: [], at: nowIso() };
+    const entry = { seq: ++this.requestSeq, via: req.via || 'public', method: req.method, path: pathname, query: u.search.slice(1), status: 0, durationMs: 0, user: null, route: null, operationId: null, faults: [], at: nowIso() };
     this.requests.push(entry);
     if (this.requests.length > 200000) this.requests.splice(0, this.requests.length - 200000);
     const done = (status) => {
@@ -51,7 +51,7 @@ const pipeline = {
 
     // faults: latency first (all that match), then at most one of the others
     const key = `${req.method} ${pathname}`;
-    const faults = this.takeFaults(key, false);
+    const faults = this.takeFaults(key, 'request');
     entry.faults = faults.map((f) => `${f.kind}#${f.id}`);
     const latency = faults.filter((f) => f.kind === 'latency').reduce((a, f) => a + f.ms, 0);
     if (latency) await new Promise((r) => setTimeout(r, latency));
@@ -108,8 +108,9 @@ const pipeline = {
 
   errorBody(message, status, extra) {
     if (status === 404 && extra && (extra.notFound || extra.notFoundMessage)) {
-      // APIErrorNotFound(msg?) / ctx.NotFound(msg?)
-      return { message: extra.notFound ? this.flavor.notFound.message : message, url: `${this.url}/api/swagger`, errors: this.flavor.notFound.errors };
+      // APIErrorNotFound(msg?, err?) / ctx.NotFound(msg?, err?): a string replaces the message, errors are listed
+      const errors = extra.errors ? extra.errors : this.flavor.notFound.errors;
+      return { message: extra.notFound ? this.flavor.notFound.message : message, url: `${this.url}/api/swagger`, errors };
     }
     const b = { message, url: `${this.url}/api/swagger` };
     if (this.flavor.kind === 'forgejo' && status === 404) b.errors = [];
@@ -163,8 +164,15 @@ const pipeline = {
       result = await this.dispatchApi(ctx, req);
     } catch (e) {
       if (e instanceof ApiError) {
-        if (e.status === 500 && e.extra && e.extra.hidden) log(`500 (hidden message): ${e.extra.hidden}`);
-        result = { status: e.status, body: this.errorBody(e.message, e.status, e.extra) };
+        let message = e.message;
+        if (e.status === 500 && e.extra && e.extra.hidden) {
+          log(`500 (hidden message): ${e.extra.hidden}`);
+          // services/context/api.go @v1.25.5 APIError: a 500's message is blanked in production
+          // unless the doer is a site administrator
+          if (ctx.auth && ctx.auth.user && ctx.auth.user.admin) message = e.extra.hidden;
+        }
+        if (e.extra && e.extra.hidden) entry.why = e.extra.hidden;
+        result = { status: e.status, body: this.errorBody(message, e.status, e.extra) };
       } else {
         log('handler error:', e.stack || e);
         result = { status: 500, body: this.errorBody('', 500) };
@@ -183,7 +191,10 @@ const pipeline = {
     return result;
   },
 
-  // Auth and access as the route table says, then the handler.
+  // Auth and access as the route table says, in the servers' middleware order
+  // (routers/api/v1/api.go @v1.25.5, Forgejo @v12.0.4): the token scope (tokenRequiresScopes,
+  // before the repository is looked up), repoAssignment (no access at all: 404), reqToken (401),
+  // the group's reqRepoReader(unit), then the route's own reqRepoWriter / reqOwner / branch check.
   async dispatchApi(ctx, req) {
     const op = ctx.op;
     const route = routeFor(op.operationId, this.flavor);
@@ -194,28 +205,42 @@ const pipeline = {
     ctx.route = route;
     if (route.access === 'public') return route.handler(ctx);
     const auth = this.authenticate(req);
-    ctx.auth = auth;
     if (auth.kind === 'invalid') throw new ApiError(401, 'invalid username, password or token');
-    const isRepoRoute = route.access !== 'signed';
-    if (auth.kind === 'none') {
-      // a public repository can be read without a token
-      const repo = ctx.params.owner ? this.repoByName(ctx.params.owner, ctx.params.repo) : null;
-      if (!(repo && !repo.private && !route.token && isRepoRoute)) throw new ApiError(401, 'token is required');
-      ctx.auth = { kind: 'none', user: null };
-    }
-    // scopes are checked before the repository is looked up (tokenRequiresScopes)
+    ctx.auth = auth.kind === 'none' ? { kind: 'none', user: null } : auth;
+    const anonymous = auth.kind === 'none';
     const needScope = req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'write';
-    if (!this.scopeAllows(auth, needScope, route.scope)) {
+    if (route.scope && !this.scopeAllows(auth, needScope, route.scope)) {
       throw new ApiError(403, `token does not have at least one of required scope(s), required=[${needScope}:${route.scope}], token scope=${auth.token.scopes.join(',')}`);
     }
-    if (!isRepoRoute) return route.handler(ctx);
+    if (route.access === 'signed') {
+      if (anonymous) throw new ApiError(401, 'token is required');
+      return route.handler(ctx);
+    }
+    if (route.access === 'anyone') return route.handler(ctx);
+    // repoAssignment
     const repo = this.repoByName(ctx.params.owner, ctx.params.repo);
-    const access = repo ? this.repoAccess(auth, repo) : 'none';
-    if (!repo || access === 'none') throw new ApiError(404, '', { notFound: true });
+    const perm = repo ? this.permission(auth, repo) : null;
+    if (!repo || !perm.hasAny()) throw new ApiError(404, '', { notFound: true, hidden: perm ? perm.why : 'no such repository' });
     ctx.repo = repo;
-    ctx.access = auth.kind === 'none' ? undefined : access;
-    if (route.access === 'writer' && !(access === 'write' || access === 'admin')) {
-      throw new ApiError(403, 'user should have a permission to write to a repo');
+    ctx.perm = perm;
+    ctx.access = perm.level;
+    if (route.token && anonymous) throw new ApiError(401, 'token is required'); // reqToken()
+    const siteAdmin = !!(auth.user && auth.user.admin);
+    const unit = route.unit;
+    if ((route.access === 'reader' || route.access === 'writer') && unit && !perm.canRead(unit) && !perm.isAdmin && !siteAdmin) {
+      // reqRepoReader(unit)
+      throw new ApiError(403, 'user should have specific read permission or be a repo admin or a site admin', { hidden: perm.why });
+    }
+    if (route.access === 'writer' && !perm.canWrite(unit || 'code') && !perm.isAdmin && !siteAdmin) {
+      // reqRepoWriter(unit), or the contents routes' branch check (route.denied)
+      throw new ApiError(403, route.denied ? route.denied(this.flavor) : 'user should have a permission to write to a repo', { hidden: perm.why });
+    }
+    if (route.access === 'owner' && !perm.isOwner && !siteAdmin) {
+      // reqOwner(): routers/api/v1/api.go @v1.25.5 L420
+      throw new ApiError(403, 'user should be the owner of the repo', { hidden: perm.why });
+    }
+    if (route.access === 'admin' && !perm.isAdmin && !siteAdmin) {
+      throw new ApiError(403, 'user should be an owner or a collaborator with admin write of a repository', { hidden: perm.why });
     }
     return route.handler(ctx);
   },

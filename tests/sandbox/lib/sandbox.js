@@ -16,7 +16,7 @@ const path = require('node:path');
 
 const git = require('./git');
 const { loadSpec } = require('./spec');
-const { getFlavor } = require('./flavors');
+const { getFlavor, defaultSettings, applySettings } = require('./flavors');
 const { workflowRunJson, forgejoRunJson } = require('./api/actions/runs');
 const { RunManager, nowIso, killTree } = require('./runs');
 const { loadSeed, demoSeed, normalizeSeed, applySeed } = require('./seed');
@@ -49,7 +49,15 @@ class Sandbox {
       actionExclude: opts.actionExclude,
       keepRunDirs: !!opts.keepRunDirs,
       seed: opts.seed,
+      runnerPort: opts.runnerPort === undefined ? 0 : Number(opts.runnerPort),
+      // 'own-port': runs see a second address (the one act_runner registered with), as when the
+      // runner reaches the server by an internal name; 'public': the runner registered with the
+      // public URL (one port)
+      runnerAddress: opts.runnerAddress || 'own-port',
     };
+    if (!['own-port', 'public'].includes(this.options.runnerAddress)) throw new Error(`runnerAddress must be own-port or public, got ${JSON.stringify(opts.runnerAddress)}`);
+    // server settings (app.ini): the flavor's defaults, then opts.server, then the seed's `server:`
+    this.settings = applySettings(this.flavor, defaultSettings(this.flavor), opts.server);
     this.createdDataDir = !opts.dataDir;
     this.dataDir = opts.dataDir ? path.resolve(opts.dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'gitea-sandbox-'));
     fs.mkdirSync(this.dataDir, { recursive: true });
@@ -87,9 +95,10 @@ class Sandbox {
     return this.users.get(String(name).toLowerCase()) || null;
   }
 
+  // Users and organisations share one namespace (and id sequence), as on the servers.
   userByEmail(email) {
     if (!email) return null;
-    for (const u of this.users.values()) if (u.email.toLowerCase() === String(email).toLowerCase()) return u;
+    for (const u of this.users.values()) if (!u.isOrg && u.email.toLowerCase() === String(email).toLowerCase()) return u;
     return null;
   }
 
@@ -121,6 +130,32 @@ class Sandbox {
     } finally {
       release();
     }
+  }
+
+  // The action folders that stand in for other servers: --local-action keys `owner/repo@ref` (on
+  // github.com) or `https://host/owner/repo@ref`, and --action-dir for niko/gitops-action@v1 on
+  // github.com. -> {'https://host/owner/repo@ref': dir | 'action-dir'}
+  actionStandIns() {
+    const out = { 'https://github.com/niko/gitops-action@v1': 'action-dir' };
+    for (const [k, v] of Object.entries(this.options.localActions || {})) {
+      const m = /^(https?:\/\/[^/]+)\/(.+)$/.exec(k);
+      out[m ? `${m[1].toLowerCase()}/${m[2]}` : `https://github.com/${k}`] = v;
+    }
+    return out;
+  }
+
+  // The folder standing in for `source` (https://host/owner/repo) at `ref`, or null.
+  actionMapping(source, ref) {
+    const m = /^(https?:\/\/[^/]+)(\/.*)$/.exec(source);
+    const key = m ? `${m[1].toLowerCase()}${m[2]}@${ref}` : `${source}@${ref}`;
+    return this.actionStandIns()[key] || null;
+  }
+
+  // The github.com stand-ins as act --local-repository keys (owner/repo@ref).
+  githubStandIns() {
+    const out = {};
+    for (const [k, v] of Object.entries(this.actionStandIns())) if (k.startsWith('https://github.com/')) out[k.slice('https://github.com/'.length)] = v;
+    return out;
   }
 
   runHtmlUrl(run) {
@@ -189,27 +224,51 @@ class Sandbox {
         }
       });
     });
-    this.server.keepAliveTimeout = 5000;
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, resolve);
-    });
-    const port = this.server.address().port;
-    this.url = `http://127.0.0.1:${port}`;
+    const make = (via) => {
+      const server = http.createServer((req, res) => {
+        req.via = via;
+        this.handle(req, res).catch((e) => {
+          log('internal error:', e.stack || e);
+          if (!res.headersSent) {
+            res.writeHead(500, { 'Content-Type': 'application/json;charset=utf-8' });
+            res.end(JSON.stringify({ message: '', url: `${this.url}/api/swagger` }));
+          }
+        });
+      });
+      server.keepAliveTimeout = 5000;
+      server.on('connection', (s) => {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+      });
+      return server;
+    };
+    const listen = (server, port) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, this.options.host, resolve);
+      });
+    // the public URL (ROOT_URL): every html_url and url the API answers is built on it
+    this.server = make('public');
+    await listen(this.server, this.options.port);
+    this.url = `http://127.0.0.1:${this.server.address().port}`;
     this.api = `${this.url}/api/v1`;
+    // the runner address: what act_runner registered with (internal/app/cmd/daemon.go client.New(reg.Address));
+    // runs get GITHUB_SERVER_URL / GITHUB_API_URL and their clone from it (notes §9)
+    if (this.options.runnerAddress === 'own-port') {
+      this.runnerServer = make('runner');
+      await listen(this.runnerServer, this.options.runnerPort);
+      this.runnerUrl = `http://127.0.0.1:${this.runnerServer.address().port}`;
+    } else this.runnerUrl = this.url;
   }
 
   async stop() {
     if (this.stopped) return;
     this.stopped = true;
     await this.runs.stopAll();
-    if (this.server) {
+    for (const server of [this.server, this.runnerServer]) {
+      if (!server) continue;
       await new Promise((resolve) => {
-        this.server.close(() => resolve());
+        server.close(() => resolve());
         for (const s of this.sockets) s.destroy();
       });
     }
@@ -219,7 +278,7 @@ class Sandbox {
   }
 }
 
-Object.assign(Sandbox.prototype, require('./pipeline'), require('./auth'), require('./faults'), require('./web'), require('./admin').admin);
+Object.assign(Sandbox.prototype, require('./pipeline'), require('./auth').auth, require('./faults'), require('./web'), require('./admin').admin);
 
 async function startSandbox(opts = {}) {
   const sb = new Sandbox(opts);
@@ -231,9 +290,10 @@ async function startSandbox(opts = {}) {
     await sb.stop().catch(() => {});
     throw e;
   }
-  log(`${sb.flavor.name} (${sb.flavor.version}) listening on ${sb.url}, data in ${sb.dataDir}`);
+  log(`${sb.flavor.name} (${sb.flavor.version}) listening on ${sb.url} (runners: ${sb.runnerUrl}), data in ${sb.dataDir}`);
   return {
     url: sb.url,
+    runnerUrl: sb.runnerUrl,
     api: sb.api,
     flavor: sb.flavor.name,
     version: sb.flavor.version,

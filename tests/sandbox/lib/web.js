@@ -42,14 +42,24 @@ const web = {
       res.end(msg + '\n');
       entry.status = status;
     };
-    if (auth.kind === 'invalid' || (auth.kind === 'none' && (push || !repo || repo.private))) {
+    // routers/web/repo/githttp.go @v1.25.5 httpBase: only a pull of a public repository asks for no auth
+    const isPublicPull = !!repo && !repo.private && !push;
+    if (auth.kind === 'invalid' || (auth.kind === 'none' && !isPublicPull)) {
       return deny(401, 'Unauthorized', { 'WWW-Authenticate': 'Basic realm="Gitea"' });
     }
     entry.user = auth.user ? auth.user.name : null;
-    const access = repo ? this.repoAccess(auth, repo) : 'none';
-    if (!repo || access === 'none') return deny(404, 'Repository not found');
-    if (push && (!(access === 'write' || access === 'admin') || !this.scopeAllows(auth, 'write'))) return deny(403, 'User permission denied');
-    if (!push && !this.scopeAllows(auth, 'read')) return deny(403, 'User permission denied');
+    if (!isPublicPull) {
+      if (!repo) return deny(404, 'Repository not found');
+      if (auth.kind === 'run' && this.flavor.runToken === 'own-repo') {
+        // githttp.go @v1.25.5 L194-203: the Actions token on another repository -> 403
+        if (auth.run.repo !== repo) return deny(403, 'User permission denied');
+      } else {
+        const perm = this.permission(auth, repo);
+        if (!perm.canRead('code')) return deny(404, 'Repository not found');
+        if (push && !perm.canWrite('code')) return deny(403, 'User permission denied');
+      }
+      if (!this.scopeAllows(auth, push ? 'write' : 'read')) return deny(403, 'User permission denied');
+    }
 
     const rest = g[3];
     const env = {

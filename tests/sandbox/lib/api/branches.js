@@ -11,7 +11,7 @@ async function branchJson(sb, repo, name, sha, ctx) {
     const u = sb.userByEmail(email);
     return u ? u.name : '';
   };
-  const canWrite = ctx.access === 'write' || ctx.access === 'admin';
+  const canWrite = ctx.perm.canWrite('code');
   return {
     name,
     commit: {

@@ -7,19 +7,22 @@ const git = require('../git');
 const { ApiError, NOT_SIGNED, encPath, b64 } = require('./common');
 const { fileCommitJson } = require('./commits');
 
-// api.ContentsResponse for a tree entry; `withContent` adds base64 content (files only).
-async function contentsJson(sb, repo, ref, entry, filePath, { withContent, lastCommit }) {
+// api.ContentsResponse for a tree entry (services/repository/files/content.go
+// getFileContentsByEntryInternal). `withContent` adds the base64 content (files only), `lastCommit`
+// the last commit's fields as the release names them, `withMessage` its message (only
+// /contents-ext?includes=commit_message, Gitea 1.25+).
+async function contentsJson(sb, repo, ref, entry, filePath, { withContent, lastCommit, withMessage, withCommitMeta = true }) {
   const type = entry.type === 'tree' ? 'dir' : entry.type === 'commit' ? 'submodule' : entry.mode === '120000' ? 'symlink' : 'file';
   const refQ = encodeURIComponent(ref.name);
   const htmlKind = ref.kind === 'tag' ? 'tag' : ref.kind === 'commit' ? 'commit' : 'branch';
   const self = `${sb.api}/repos/${repo.owner}/${repo.name}/contents/${encPath(filePath)}?ref=${refQ}`;
   const gitUrl = `${sb.api}/repos/${repo.owner}/${repo.name}/git/${type === 'dir' ? 'trees' : 'blobs'}/${entry.sha}`;
   const html = `${sb.url}/${repo.owner}/${repo.name}/src/${htmlKind}/${encPath(ref.name)}/${encPath(filePath)}`;
+  const fields = sb.flavor.contentsCommitFields;
   const j = {
     name: filePath.split('/').pop(),
     path: filePath,
     sha: entry.sha,
-    last_commit_sha: '',
     type,
     size: type === 'dir' ? 0 : entry.size,
     encoding: null,
@@ -32,19 +35,32 @@ async function contentsJson(sb, repo, ref, entry, filePath, { withContent, lastC
     submodule_git_url: null,
     _links: { self, git: gitUrl, html },
   };
-  if (lastCommit) {
+  // modules/structs/repo_file.go: Gitea 1.24 and Forgejo have a plain `last_commit_sha string`
+  // (always there); Gitea 1.25+ has *string fields with omitempty, filled when commit metadata is asked for
+  if (fields !== 'gitea-pointers') j.last_commit_sha = '';
+  if (lastCommit && (withCommitMeta || fields !== 'gitea-pointers')) {
     j.last_commit_sha = lastCommit.sha;
-    if (sb.flavor.kind === 'gitea') {
+    if (fields === 'gitea-1.24' || fields === 'gitea-pointers') {
       j.last_author_date = lastCommit.author.date;
       j.last_committer_date = lastCommit.committer.date;
-      j.last_commit_message = lastCommit.message;
-    } else {
+    } else if (fields === 'forgejo-12') {
       j.last_commit_when = lastCommit.committer.date;
     }
   }
+  // Gitea 1.25+: never in /contents; only /contents-ext?includes=commit_message
+  if (lastCommit && withMessage) j.last_commit_message = lastCommit.message;
   if (withContent && type === 'file') {
-    j.encoding = 'base64';
-    j.content = b64(await git.readBlob(repo.gitDir, entry.sha));
+    if (entry.size > sb.settings.max_blob_size) {
+      // above [api] DEFAULT_MAX_BLOB_SIZE (GetBlobBySHA): Gitea leaves both pointers nil
+      // (content.go @v1.25.5 L243); Forgejo sends "" with encoding base64 (content.go @v12.0.4 L271)
+      if (sb.flavor.blobTooLarge === 'empty-base64') {
+        j.encoding = 'base64';
+        j.content = '';
+      }
+    } else {
+      j.encoding = 'base64';
+      j.content = b64(await git.readBlob(repo.gitDir, entry.sha));
+    }
   }
   if (type === 'symlink') j.target = (await git.readBlob(repo.gitDir, entry.sha)).toString();
   return j;
@@ -61,25 +77,49 @@ async function lastCommitOf(repo, rev, p) {
   return sha ? git.readCommit(repo.gitDir, sha) : null;
 }
 
-async function getContents(ctx, filePath) {
+// routers/api/v1/repo/file.go GetContents / GetContentsExt: a path that is not there is
+// APIErrorNotFound("GetContentsOrList", err) (the string replaces the message)
+const notThere = (id, p) => new ApiError(404, 'GetContentsOrList', { notFoundMessage: true, errors: [`object does not exist [id: ${id}, rel_path: ${p}]`] });
+
+// {file, dir}: the file's entry, or the directory's entries (files_service.GetContentsOrList).
+async function readContents(ctx, filePath, opts) {
   const { sb, repo, query } = ctx;
   const refName = query.get('ref') || repo.defaultBranch;
-  if (repo.empty) throw new ApiError(404, `object does not exist [id: ${refName}, rel_path: ${filePath}]`);
+  if (repo.empty) throw notThere(refName, filePath);
   const ref = await resolveRefOr404(repo, refName);
   const p = filePath.replace(/^\/+|\/+$/g, '');
   const entry = await git.treeEntry(repo.gitDir, ref.sha, p);
-  if (!entry) throw new ApiError(404, `object does not exist [id: ${ref.sha}, rel_path: ${p}]`);
+  if (!entry) throw notThere(ref.sha, p);
+  const needCommit = opts.commitMeta || opts.commitMessage || sb.flavor.contentsCommitFields !== 'gitea-pointers';
+  const one = async (e, ep, withContent) => contentsJson(sb, repo, ref, e, ep, { withContent, lastCommit: needCommit ? await lastCommitOf(repo, ref.sha, ep) : null, withMessage: opts.commitMessage, withCommitMeta: opts.commitMeta });
   if (entry.type === 'tree') {
-    const entries = await git.listDir(repo.gitDir, ref.sha, p);
     const out = [];
-    for (const e of entries) {
-      const last = await lastCommitOf(repo, ref.sha, e.path);
-      out.push(await contentsJson(sb, repo, ref, e, e.path, { withContent: false, lastCommit: last }));
-    }
-    return { status: 200, body: out };
+    // never include file content when listing a directory
+    for (const e of await git.listDir(repo.gitDir, ref.sha, p)) out.push(await one(e, e.path, false));
+    return { dir: out };
   }
-  const last = await lastCommitOf(repo, ref.sha, p);
-  return { status: 200, body: await contentsJson(sb, repo, ref, entry, p, { withContent: true, lastCommit: last }) };
+  return { file: await one(entry, p, opts.fileContent) };
+}
+
+async function getContents(ctx, filePath) {
+  const r = await readContents(ctx, filePath, { fileContent: true, commitMeta: true });
+  return { status: 200, body: r.file || r.dir };
+}
+
+// GET /contents-ext/{path}?includes=file_content,lfs_metadata,commit_metadata,commit_message
+// (routers/api/v1/repo/file.go @v1.25.5 GetContentsExt; new in 1.25.0)
+async function getContentsExt(ctx) {
+  let filePath = ctx.params.filepath || '';
+  if (filePath === '.' || filePath === '/') filePath = '';
+  const opts = {};
+  for (const inc of (ctx.query.get('includes') || '').split(',')) {
+    if (!inc) continue;
+    const key = { file_content: 'fileContent', lfs_metadata: 'lfs', commit_metadata: 'commitMeta', commit_message: 'commitMessage' }[inc];
+    if (!key) throw new ApiError(400, `unknown include option "${inc}"`);
+    opts[key] = true;
+  }
+  const r = await readContents(ctx, filePath, opts);
+  return { status: 200, body: r.file ? { file_contents: r.file } : { dir_contents: r.dir } };
 }
 
 function checkPath(p) {
@@ -96,6 +136,19 @@ function decodeContent(s) {
   const str = String(s).replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(str) || str.length % 4 === 1) throw new ApiError(422, 'illegal base64 data in content');
   return Buffer.from(str, 'base64');
+}
+
+// The internal push of the write was rejected (fault `push-rejected`; `hookText` is what the
+// pre-receive hook printed, which git relays as "remote: " lines).
+function pushRejected(flavor, hookText) {
+  // modules/git/error.go @v1.26.4 ErrPushRejected.GenerateMessage: only the remote lines, without
+  // an "error: " prefix; none -> "push is rejected"
+  const lines = hookText ? String(hookText).split('\n').map((l) => l.trim().replace(/^error: /, '').trim()) : [];
+  const message = lines.join('\n').trim() || 'push is rejected';
+  // routers/api/v1/repo/file.go @v1.26.4 handleChangeRepoFilesError: git.IsErrPushRejected -> 403 err.Message;
+  // Gitea 1.24/1.25 and Forgejo 11/12 do not map it: 500, the message hidden
+  if (flavor.pushRejectedStatus === 403) return new ApiError(403, message);
+  return new ApiError(500, '', { hidden: `push rejected: ${message}` });
 }
 
 function identity(id) {
@@ -202,6 +255,8 @@ async function changeFiles(ctx, opts, ops) {
       message = parts.join('\n');
     }
     if (opts.signoff) message += `\n\nSigned-off-by: ${committer.name} <${committer.email}>`;
+    const rejected = sb.takePushFault(`${ctx.method} ${ctx.pathname}`);
+    if (rejected) throw pushRejected(flavor, rejected.message);
     let commit;
     try {
       commit = await git.writeCommit(repo.gitDir, { parent: baseSha, branch: target, expectOld, changes, message, author, committer });
@@ -264,13 +319,18 @@ async function repoChangeFiles(ctx) {
   return { status: 201, body: { files, commit: r.commit, verification: NOT_SIGNED() } };
 }
 
+// The writes have no reqRepoWriter: a branch check answers 403 (Gitea 1.24 and Forgejo:
+// reqRepoBranchWriter; Gitea 1.25+: ReqChangeRepoFileOptionsAndCheck), after reqRepoReader(code) and reqToken.
+const branchCheck = (flavor) => flavor.branchWriteMessage;
+
 const routes = [
   { operationId: 'repoGetContents', access: 'reader', unit: 'code', handler: (ctx) => getContents(ctx, ctx.params.filepath) },
   { operationId: 'repoGetContentsList', access: 'reader', unit: 'code', handler: (ctx) => getContents(ctx, '') },
-  { operationId: 'repoCreateFile', access: 'writer', unit: 'code', handler: repoCreateFile },
-  { operationId: 'repoUpdateFile', access: 'writer', unit: 'code', handler: repoUpdateFile },
-  { operationId: 'repoDeleteFile', access: 'writer', unit: 'code', handler: repoDeleteFile },
-  { operationId: 'repoChangeFiles', access: 'writer', unit: 'code', handler: repoChangeFiles },
+  { operationId: 'repoGetContentsExt', access: 'reader', unit: 'code', handler: getContentsExt },
+  { operationId: 'repoCreateFile', access: 'writer', unit: 'code', denied: branchCheck, handler: repoCreateFile },
+  { operationId: 'repoUpdateFile', access: 'writer', unit: 'code', denied: branchCheck, handler: repoUpdateFile },
+  { operationId: 'repoDeleteFile', access: 'writer', unit: 'code', denied: branchCheck, handler: repoDeleteFile },
+  { operationId: 'repoChangeFiles', access: 'writer', unit: 'code', denied: branchCheck, handler: repoChangeFiles },
 ];
 
 module.exports = { routes, contentsJson };

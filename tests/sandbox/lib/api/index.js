@@ -3,11 +3,13 @@
 // next to this file. Each module exports `routes`, entries of the form
 //
 //   { operationId,           // the spec's operationId: method and path come from the flavor's spec
-//     access,                // 'public' (no auth at all), 'signed' (any token), or the repository
-//                            // access the route needs: 'reader' | 'writer' | 'admin' | 'owner'
+//     access,                // 'public' (no auth at all), 'anyone' (a token is checked when given),
+//                            // 'signed' (reqToken), or the repository access the route needs:
+//                            // 'reader' | 'writer' | 'admin' | 'owner' (reqRepoReader/Writer, reqAdmin, reqOwner)
 //     unit,                  // the repository unit the access is checked on: 'code' | 'actions' | ...
 //     token,                 // true: reqToken() (anonymous -> 401) even where reading is public
-//     scope,                 // token scope category: 'repository' (default) | 'user'
+//     scope,                 // token scope category: 'repository' (default) | 'user' | 'organization'
+//     denied,                // (flavor) => the 403 message of a writer route, when not reqRepoWriter's
 //     handler,               // async (ctx) => {status, body, headers}
 //     flavors: { 'gitea-1.25': { ...overrides } } }   // per-release differences, with their source
 //
@@ -16,10 +18,10 @@
 
 const path = require('node:path');
 
-const MODULES = ['misc', 'users', 'repos', 'contents', 'commits', 'branches', 'tags', 'statuses', 'actions/dispatch', 'actions/runs', 'actions/tasks'];
+const MODULES = ['misc', 'users', 'orgs', 'repos', 'contents', 'commits', 'branches', 'tags', 'statuses', 'actions/dispatch', 'actions/runs', 'actions/tasks'];
 
 const SANDBOX_DIR = path.resolve(__dirname, '..', '..');
-const ACCESS = ['public', 'signed', 'reader', 'writer', 'admin', 'owner'];
+const ACCESS = ['public', 'anyone', 'signed', 'reader', 'writer', 'admin', 'owner'];
 
 const table = new Map(); // operationId -> route
 for (const name of MODULES) {
@@ -39,7 +41,7 @@ function routeFor(operationId, flavor) {
   const over = (r.flavors && flavor && (r.flavors[flavor.name] || r.flavors[flavor.kind])) || {};
   const m = { ...r, ...over };
   if (m.scope === undefined) m.scope = m.access === 'public' ? null : m.access === 'signed' ? 'user' : 'repository';
-  if (m.token === undefined) m.token = !['public', 'reader'].includes(m.access);
+  if (m.token === undefined) m.token = !['public', 'anyone', 'reader'].includes(m.access);
   return m;
 }
 

@@ -4,9 +4,14 @@
 const { ZERO_TIME } = require('./common');
 const { userJson } = require('./users');
 
-function repoJson(sb, repo, access) {
+// `perm`: a Perm (lib/auth.js), an access level name, or undefined (no `permissions`).
+// services/convert/repository.go @v1.26.4 innerToRepo: admin from the overall access mode,
+// push/pull from the code unit's; the owner object is the owning user or organisation.
+function repoJson(sb, repo, perm) {
   const owner = sb.userByName(repo.owner);
-  const perms = access ? { admin: access === 'admin', push: access === 'admin' || access === 'write', pull: access !== 'none' } : undefined;
+  let perms;
+  if (perm && typeof perm === 'object') perms = { admin: perm.isAdmin, push: perm.canWrite('code'), pull: perm.canRead('code') };
+  else if (perm) perms = { admin: perm === 'admin' || perm === 'owner', push: ['write', 'admin', 'owner'].includes(perm), pull: perm !== 'none' };
   const j = {
     id: repo.id,
     owner: userJson(sb, owner),
@@ -75,7 +80,8 @@ function repoJson(sb, repo, access) {
   return j;
 }
 
-const repoGet = async ({ sb, repo, access }) => ({ status: 200, body: repoJson(sb, repo, access) });
+// routers/api/v1/repo/repo.go Get: convert.ToRepo(ctx, repo, ctx.Repo.Permission), anonymous callers included
+const repoGet = async ({ sb, repo, perm }) => ({ status: 200, body: repoJson(sb, repo, perm) });
 
 const routes = [{ operationId: 'repoGet', access: 'reader', handler: repoGet }];
 

@@ -108,10 +108,10 @@ async function repoGetCombinedStatusByRef(ctx) {
     }
     return {
       status: 200,
-      body: { state: worstState(statuses.map((s) => s.state)), sha: r.sha, total_count: statuses.length, statuses: statuses.map((s) => statusJson(sb, repo, s)), repository: repoJson(sb, repo, ctx.access), commit_url: '', url: '' },
+      body: { state: worstState(statuses.map((s) => s.state)), sha: r.sha, total_count: statuses.length, statuses: statuses.map((s) => statusJson(sb, repo, s)), repository: repoJson(sb, repo, ctx.perm), commit_url: '', url: '' },
     };
   }
-  const body = { state: '', sha: r.sha, total_count: statuses.length, statuses: null, repository: repoJson(sb, repo, ctx.access), commit_url: commitUrl, url: `${commitUrl}/status` };
+  const body = { state: '', sha: r.sha, total_count: statuses.length, statuses: null, repository: repoJson(sb, repo, ctx.perm), commit_url: commitUrl, url: `${commitUrl}/status` };
   if (statuses.length) {
     body.statuses = statuses.map((s) => statusJson(sb, repo, s));
     body.state = combineStates(statuses.map((s) => s.state));

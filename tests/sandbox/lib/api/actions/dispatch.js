@@ -7,9 +7,12 @@ const git = require('../../git');
 const { parseWorkflow, dispatchConfig, interpolate } = require('../../workflow');
 const { ApiError, queryBool } = require('../common');
 
-// ListWorkflows: the first workflow folder that exists at the commit is the only one searched.
+// ListWorkflows: the first workflow folder that exists at the commit is the only one searched
+// (Gitea modules/actions/workflows.go @v1.25.5 L47: .gitea/workflows, else .github/workflows;
+// @v1.26.4 L53: the first existing of [actions] WORKFLOW_DIRS; Forgejo @v11.0.15 L46: .forgejo,
+// .gitea, .github). A file in a later folder is not found: Gitea 404, Forgejo 500 (below).
 async function findWorkflow(sb, repo, sha, workflowId) {
-  for (const dir of sb.flavor.workflowDirs) {
+  for (const dir of sb.settings.workflow_dirs) {
     const d = await git.treeEntry(repo.gitDir, sha, dir);
     if (!d || d.type !== 'tree') continue;
     const p = `${dir}/${workflowId}`;
@@ -111,6 +114,12 @@ async function dispatch(ctx) {
   for (const k of Object.keys(given)) {
     if (!Object.prototype.hasOwnProperty.call(wd.inputs, k)) sb.warn(ctx, `input "${k}" is not declared by ${workflowId}; the server ignores it`);
   }
+  const limit = sb.settings.limit_dispatch_inputs;
+  if (forgejo && limit !== null && Object.keys(inputs).length > limit) {
+    // services/actions/workflows.go @v11.0.15 L94-96 (Dispatch): the declared inputs that got a
+    // value or have a non-empty default, against [actions] LIMIT_DISPATCH_INPUTS; a plain error -> 500
+    throw new ApiError(500, '', { hidden: `to many inputs (${Object.keys(inputs).length} > LIMIT_DISPATCH_INPUTS ${limit})` });
+  }
   const head = await git.readCommit(repo.gitDir, ref.sha);
   const subject = head.message.split('\n')[0];
   let title;
@@ -191,9 +200,12 @@ async function dispatch(ctx) {
 }
 
 
+// Gitea: group /actions/workflows with reqToken(), reqRepoReader(TypeActions), the route adds
+// reqRepoWriter(TypeActions) (api.go @v1.25.5 L1203-1209, @v1.26.4 L1227-1233); Forgejo: reqToken(),
+// reqRepoWriter(TypeActions) inside the reqRepoReader(TypeActions) group (api.go @v12.0.4 L1229)
 const routes = [
-  { operationId: 'ActionsDispatchWorkflow', access: 'writer', unit: 'actions', handler: dispatch },
-  { operationId: 'DispatchWorkflow', access: 'writer', unit: 'actions', handler: dispatch },
+  { operationId: 'ActionsDispatchWorkflow', access: 'writer', unit: 'actions', token: true, handler: dispatch },
+  { operationId: 'DispatchWorkflow', access: 'writer', unit: 'actions', token: true, handler: dispatch },
 ];
 
 module.exports = { routes };
