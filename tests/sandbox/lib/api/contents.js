@@ -91,7 +91,7 @@ async function readContents(ctx, filePath, opts) {
   const entry = await git.treeEntry(repo.gitDir, ref.sha, p);
   if (!entry) throw notThere(ref.sha, p);
   const needCommit = opts.commitMeta || opts.commitMessage || sb.flavor.contentsCommitFields !== 'gitea-pointers';
-  const one = async (e, ep, withContent) => contentsJson(sb, repo, ref, e, ep, { withContent, lastCommit: needCommit ? await lastCommitOf(repo, ref.sha, ep) : null, withMessage: opts.commitMessage, withCommitMeta: opts.commitMeta });
+  const one = async (e, ep, withContent) => contentsJson(sb, repo, ref, e, ep, { withContent, lastCommit: needCommit ? await lastCommitOf(repo, ref.sha, ep) : null, withMessage: !!opts.commitMessage, withCommitMeta: !!opts.commitMeta });
   if (entry.type === 'tree') {
     const out = [];
     // never include file content when listing a directory
