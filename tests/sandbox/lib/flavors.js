@@ -19,12 +19,14 @@ const base = {
     staleShaStatus: 422, // routers/api/v1/repo/file.go @v1.25.5 handleChangeRepoFilesError: IsErrSHADoesNotMatch -> 422
     // services/context/api.go @v1.25.5 APIErrorNotFound: {"message": "not found", "url", "errors": null}
     notFound: { message: 'not found', errors: null },
-    missingRefStatus: 422, // empty ref -> 422
-    requiredInputsEnforced: false, // Gitea's API fills defaults, never checks `required`
-    missingFileStatus: 404, // update of a file that is not there: errors.Is(err, util.ErrNotExist) -> 404 (1.25+)
-    deleteStaleStatus: 422, // DELETE contents with a stale sha: handleChangeRepoFilesError (1.25+)
-    // dispatch: an unknown ref or workflow -> 404 (util.ErrNotExist); a workflow without
-    // workflow_dispatch is dispatched anyway before 1.26.3 (services/actions/workflow.go)
+    // routers/api/v1/repo/action.go @v1.25.5 L1015 ActionsDispatchWorkflow: "ref is required parameter" -> 422
+    missingRefStatus: 422,
+    requiredInputsEnforced: false, // services/actions/workflow.go @v1.25.5: fills defaults, never checks `required`
+    // routers/api/v1/repo/file.go @v1.25.5 L608 handleChangeRepoFilesError: errors.Is(err, util.ErrNotExist) -> 404
+    missingFileStatus: 404,
+    deleteStaleStatus: 422, // DELETE contents with a stale sha: handleChangeRepoFilesError @v1.25.5 (DeleteFile uses it too)
+    // dispatch: an unknown ref or workflow -> 404 (util.ErrNotExist, services/actions/workflow.go);
+    // a workflow without workflow_dispatch is dispatched anyway before 1.26.3
     dispatchNotFoundStatus: 404,
     rejectsNonDispatchWorkflow: false,
     // services/repository/files/content.go @v1.25.5 GetBlobBySHA: above [api] DEFAULT_MAX_BLOB_SIZE
@@ -52,18 +54,19 @@ const base = {
     // modules/actions/workflows.go @v11.0.15 ListWorkflows: the first existing of the three
     workflowDirs: ['.forgejo/workflows', '.gitea/workflows', '.github/workflows'],
     notFound: { message: "The target couldn't be found.", errors: [] }, // services/context/api.go @v12.0.4 NotFound()
-    missingRefStatus: 400, // "ref is empty" -> 400 (routers/api/v1/repo/action.go)
-    requiredInputsEnforced: true, // InputRequiredErr -> 400 (services/actions/workflows.go)
-    // handleCreateOrUpdateFileError does not map a missing file: 500
+    missingRefStatus: 400, // routers/api/v1/repo/action.go @v12.0.4 L655: "ref is empty" -> 400
+    requiredInputsEnforced: true, // services/actions/workflows.go @v11.0.15 Dispatch InputRequiredErr -> 400 (action.go @v12.0.4 L678)
+    // routers/api/v1/repo/file.go @v12.0.4 handleCreateOrUpdateFileError does not map a missing file: 500
     missingFileStatus: 500,
     // routers/api/v1/repo/file.go @v11.0.15 and @v12.0.4 DeleteFile: IsErrSHADoesNotMatch -> 400
     deleteStaleStatus: 400,
-    combinedStatus: 'legacy', // ToCombinedStatus with NoBetterThan; no statuses -> an all-empty object
-    // GetWorkflowFromCommit: "could not expand reference" / "workflow not found" are plain
+    combinedStatus: 'legacy', // models/git/commit_status.go CalcCommitStatus (worst state); no statuses -> an all-empty object
+    // services/actions/workflows.go @v12.0.4 GetWorkflowFromCommit: "could not expand reference" / "workflow not found" are plain
     // errors, not util.ErrNotExist: the API answers 500
     dispatchNotFoundStatus: 500,
     rejectsNonDispatchWorkflow: false,
-    // v11/v12: a boolean input becomes strconv.FormatBool(val == "on"): "true" turns into "false"
+    // services/actions/workflows.go @v11.0.15 and @v12.0.4 L89: a boolean input becomes
+    // strconv.FormatBool(val == "on"): "true" turns into "false"
     booleanInputOnQuirk: true,
     // services/repository/files/content.go @v11.0.15 and @v12.0.4 GetBlobBySHA: content "" above the
     // limit, Encoding "base64" always, the real size
@@ -89,15 +92,16 @@ const FLAVORS = {
     version: '1.24.7',
     // routers/api/v1/api.go @v1.24.7 addActionsRoutes: no /actions/runs, /runs/{run}, /jobs
     missingOperations: ['getWorkflowRuns', 'GetWorkflowRun', 'listWorkflowRunJobs', 'listWorkflowJobs', 'repoGetContentsExt'],
-    returnRunDetails: false, // ?return_run_details from 1.26
-    runNameEvaluated: false, // display_title = head commit's first line before 1.25
+    returnRunDetails: false, // ?return_run_details from 1.26 (routers/api/v1/repo/action.go @v1.26.4 L1027)
+    runNameEvaluated: false, // services/actions/workflow.go @v1.24.7 L245: the head commit's first line
     cancelPreviousOnDispatch: true, // services/actions/workflow.go @v1.24.7 L259 CancelPreviousJobs on every dispatch
-    putRequiresSha: true, // UpdateFileOptions.SHA binding:"Required" up to 1.25
-    missingFileStatus: 500, // 1.24's handleCreateOrUpdateFileError does not map git.ErrNotExist
+    putRequiresSha: true, // modules/structs/repo_file.go @v1.24.7 L45 UpdateFileOptions.SHA binding:"Required"
+    missingFileStatus: 500, // routers/api/v1/repo/file.go @v1.24.7 handleCreateOrUpdateFileError L721 does not map git.ErrNotExist
     deleteStaleStatus: 400, // routers/api/v1/repo/file.go @v1.24.7 DeleteFile: IsErrSHADoesNotMatch -> 400
-    // combined status: 1.24 picks the worst state (error -> failure) and answers {} without statuses
+    // combined status: models/git/commit_status.go @v1.24.7 L232 CalcCommitStatus picks the worst
+    // state (error -> failure); routers/api/v1/repo/status.go L216 answers {} without statuses
     combinedStatus: 'legacy',
-    notFound: { message: "The target couldn't be found.", errors: [] }, // 1.24's ctx.NotFound(): the locale's text
+    notFound: { message: "The target couldn't be found.", errors: [] }, // services/context/api.go @v1.24.7 NotFound(): the locale's text
     runLinkUses: 'index', // models/actions/run.go @v1.24.7 Link: run.Index
     // modules/structs/repo_file.go @v1.24.7: last_commit_sha, last_committer_date, last_author_date always
     contentsCommitFields: 'gitea-1.24',
@@ -108,26 +112,26 @@ const FLAVORS = {
     version: '1.25.5',
     missingOperations: [],
     returnRunDetails: false,
-    runNameEvaluated: true,
+    runNameEvaluated: true, // services/actions/workflow.go @v1.25.5 L149-164: run-name evaluated (commit 0534eddd16)
     cancelPreviousOnDispatch: true, // services/actions/workflow.go @v1.25.5 L190 CancelPreviousJobs
-    putRequiresSha: true,
+    putRequiresSha: true, // modules/structs/repo_file.go @v1.25.5 L29 binding:"Required"
     runLinkUses: 'index', // models/actions/run.go @v1.25.5 Link: run.Index
-    // CommitStatusStates.Combine(); no statuses -> state "" (sha, urls, repository filled)
+    // modules/commitstatus CommitStatusStates.Combine() (@v1.25.5); no statuses -> state "" (sha, urls, repository filled)
     combinedStatus: 'combine-empty-blank',
   },
   'gitea-1.26': {
     ...base.gitea,
     version: '1.26.4',
     missingOperations: [],
-    returnRunDetails: true,
-    runNameEvaluated: true,
+    returnRunDetails: true, // routers/api/v1/repo/action.go @v1.26.4 L1027 ?return_run_details
+    runNameEvaluated: true, // services/actions/run.go @v1.26.4 L88-90
     cancelPreviousOnDispatch: false, // 40f71bcd4c removed CancelPreviousJobs (only `concurrency` cancels)
-    putRequiresSha: false, // from 1.26 a PUT without sha creates the file
+    putRequiresSha: false, // commit 9a73a1fb83 (in v1.26.4): UpdateFile with an empty sha creates the file (201)
     // services/actions/workflow.go: "workflow %q has no workflow_dispatch event trigger" -> 422 from v1.26.3 (8bf445e86a)
     rejectsNonDispatchWorkflow: true,
-    runConcurrency: true, // workflow-level `concurrency:` (group, cancel-in-progress) from 1.26
+    runConcurrency: true, // models/actions/run.go @v1.26.4 L421 CancelPreviousJobsByRunConcurrency (commit 40f71bcd4c)
     runLinkUses: 'id', // models/actions/run.go @v1.26.4 Link: run.ID
-    combinedStatus: 'combine-empty-pending', // no statuses -> state "pending"
+    combinedStatus: 'combine-empty-pending', // services/convert/status.go @v1.26.4 ToCombinedStatus: no statuses -> state "pending"
     // routers/api/v1/repo/file.go @v1.26.4 handleChangeRepoFilesError: git.IsErrPushRejected -> 403 err.Message
     pushRejectedStatus: 403,
     // models/perm/access/repo_permission.go @v1.26.4 GetActionsUserRepoPermission: per-unit token
@@ -140,12 +144,12 @@ const FLAVORS = {
   'forgejo-11': {
     ...base.forgejo,
     version: '11.0.15+gitea-1.22.0',
-    missingOperations: ['ListActionRuns', 'ActionRun', 'DeleteActionRun'], // /actions/runs from v12
-    returnRunInfo: true, // body `return_run_info` from v11
-    runNameEvaluated: false, // Forgejo: title is the workflow's name
+    missingOperations: ['ListActionRuns', 'ActionRun', 'DeleteActionRun'], // routers/api/v1/api.go @v11.0.15 L1188-1196: no /actions/runs (v12 L1222)
+    returnRunInfo: true, // routers/api/v1/repo/action.go @v11.0.15 L616: body `return_run_info` -> 201 {id, run_number, jobs}
+    runNameEvaluated: false, // services/actions/workflows.go @v11.0.15 L66-69: the title is the workflow's name
     cancelPreviousOnDispatch: false, // services/actions/workflows.go @v11.0.15 Dispatch: no cancel
-    putRequiresSha: true,
-    runLinkUses: 'index',
+    putRequiresSha: true, // modules/structs/repo_file.go @v11.0.15 L43/L45 binding:"Required"
+    runLinkUses: 'index', // models/actions/run.go @v11.0.15 Link: run.Index
     // routers/api/v1/repo/file.go @v11.0.15 handleCreateOrUpdateFileError L755: IsErrSHADoesNotMatch -> 422
     staleShaStatus: 422,
     contentsCommitFields: 'forgejo-11', // modules/structs/repo_file.go @v11.0.15: last_commit_sha only
@@ -153,10 +157,10 @@ const FLAVORS = {
   'forgejo-12': {
     ...base.forgejo,
     version: '12.0.4+gitea-1.22.0',
-    returnRunInfo: true,
+    returnRunInfo: true, // routers/api/v1/repo/action.go @v12.0.4 L692
     runNameEvaluated: false,
     cancelPreviousOnDispatch: false, // services/actions/workflows.go @v12.0.4 Dispatch: no cancel
-    putRequiresSha: true,
+    putRequiresSha: true, // modules/structs/repo_file.go @v12.0.4 binding:"Required"
     runLinkUses: 'index', // models/actions/run.go @v12.0.4 Link: run.Index
     // routers/api/v1/repo/file.go @v12.0.4 handleCreateOrUpdateFileError: IsErrSHADoesNotMatch -> 409 Conflict
     staleShaStatus: 409,
