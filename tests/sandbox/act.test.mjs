@@ -130,6 +130,9 @@ describe('act runs a dispatched workflow', { skip: act.skip }, () => {
         assert.equal(d2.status, 204);
         const r1 = await waitRun(sb, first.id, 'completed', 15000);
         assert.equal(r1.conclusion, 'cancelled');
+        // act reports the killed job as failed; the server marks the task cancelled
+        const t1 = (await api(sb, 'GET', '/repos/niko/probe/actions/tasks', { token: sb.tokenNames['niko-pat'] })).body.workflow_runs.find((t) => t.run_number === first.index);
+        assert.equal(t1.status, 'cancelled', r1.log);
         const second = sb.sandbox.runs.runs[1];
         const r2 = await waitRun(sb, second.id, 'completed', 60000);
         assert.equal(r2.conclusion, 'success', r2.log);

@@ -239,22 +239,30 @@ const auth = {
   gitea126TokenPermission(auth, repo) {
     const run = auth.run;
     const taskRepo = run.repo;
-    const job = auth.internal ? null : this.jobOfRequest(auth);
     const repoCfg = taskRepo.actions || {};
     const ownerCfg = this.ownerActionsConfig(taskRepo.owner);
     const cfg = repoCfg.override_owner_config ? repoCfg : ownerCfg;
-    // the job's own `permissions:` (job level, else workflow level), else the owner/repo default mode
-    let declared = job ? job.permissions : run.jobs.length && run.jobs.every((j) => JSON.stringify(j.permissions) === JSON.stringify(run.jobs[0].permissions)) ? run.jobs[0].permissions : null;
-    let jobWhy = job ? `job ${job.key}` : 'the run';
-    if (!job && !auth.internal && run.jobs.some((j) => JSON.stringify(j.permissions) !== JSON.stringify(run.jobs[0].permissions))) {
-      // the requesting job could not be told: the least of the jobs' permissions
-      declared = run.jobs.map((j) => j.permissions || this.defaultTokenUnits(cfg)).reduce((a, b) => clampUnits(a, b));
-      jobWhy = 'an unidentified job (the least of the jobs\' permissions)';
+    // the job's own `permissions:` (job level, else workflow level), else the owner/repo default mode;
+    // the requesting job is looked for only when the jobs' permissions differ
+    const eq = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+    const uniform = run.jobs.every((j) => eq(j.permissions, run.jobs[0].permissions));
+    let declared = run.jobs.length ? run.jobs[0].permissions : null;
+    let jobWhy = run.jobs.length === 1 ? `job ${run.jobs[0].key}` : 'the run';
+    if (!uniform && !auth.internal) {
+      const job = this.jobOfRequest(auth);
+      if (job) {
+        declared = job.permissions;
+        jobWhy = `job ${job.key}`;
+      } else {
+        // the requesting job could not be told: the least of the jobs' permissions
+        declared = run.jobs.map((j) => j.permissions || this.defaultTokenUnits(cfg)).reduce((a, b) => clampUnits(a, b));
+        jobWhy = 'an unidentified job (the least of the jobs\' permissions)';
+      }
     }
     if (auth.internal) declared = allUnits(MODE.write); // the sandbox's own checkout of the run's ref
     let units = clampUnits(declared || this.defaultTokenUnits(cfg), cfg.max_units || allUnits(MODE.write));
-    const same = repo === taskRepo;
-    if (!same) {
+    const sameRepo = repo === taskRepo;
+    if (!sameRepo) {
       units = clampUnits(units, restrictedUnits()); // cross-repo access is read-only
       const targetCfg = repo.actions && repo.actions.override_owner_config ? repo.actions : this.ownerActionsConfig(repo.owner);
       units = clampUnits(units, targetCfg.max_units || allUnits(MODE.write));
@@ -262,7 +270,7 @@ const auth = {
     // the Actions bot can read a public repository: every unit at least Read
     if (!repo.private) for (const u of UNITS) units[u] = Math.max(units[u], MODE.read);
     const perm = (why) => new Perm(MODE.none, units, `the run token (${jobWhy}) ${why}`);
-    if (same) return perm('on its own repository');
+    if (sameRepo) return perm('on its own repository');
     if (taskRepo.owner.toLowerCase() === repo.owner.toLowerCase() && (ownerCfg.allowed_cross_repo || []).includes(repo.key)) return perm(`on ${repo.key}: on the owner's allowed_cross_repo_ids`);
     if (!repo.private) return perm(`on ${repo.key}: a public repository`);
     if (taskRepo.private && ((repo.actions && repo.actions.collaborative_owners) || []).includes(taskRepo.owner.toLowerCase())) return perm(`on ${repo.key}: ${taskRepo.owner} is a collaborative owner`);

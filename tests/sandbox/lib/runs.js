@@ -257,7 +257,8 @@ class RunManager {
   }
 
   jobFinished(run, job, status) {
-    if (!job.taskId || !['running'].includes(job.status)) return;
+    // a run being cancelled: act reports the killed jobs as failed; the servers mark them cancelled (finish)
+    if (!job.taskId || job.status !== 'running' || run.cancelRequested) return;
     job.status = status;
     job.stopped = job.updated = nowIso();
     this.notify();
