@@ -101,3 +101,33 @@ for (const flavor of Object.keys(FLAVORS)) {
     });
   });
 }
+
+// GET /actions/workflows[/{id}]: Gitea 1.24+ only, reqToken + reader (routers/api/v1/api.go @v1.25.5 L1203-1209)
+for (const flavor of ['gitea-1.24', 'forgejo-12']) {
+  it(`${flavor}: GET /actions/workflows lists the first existing folder's files`, async () => {
+    const sb = await startSandbox({ flavor, seed, capacity: 0 });
+    try {
+      const r = await api(sb, 'GET', '/repos/niko/both/actions/workflows', { token: sb.tokenNames.pat });
+      if (flavor.startsWith('forgejo')) {
+        assert.equal(r.status, 404, 'Forgejo has no /actions/workflows');
+        return;
+      }
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body.workflows.map((w) => [w.id, w.name, w.path]).sort(), [
+        ['a.yaml', 'A', '.gitea/workflows/a.yaml'],
+        ['b2.yaml', 'B2', '.gitea/workflows/b2.yaml'],
+        ['many.yaml', 'Many', '.gitea/workflows/many.yaml'],
+        ['push.yaml', 'Push', '.gitea/workflows/push.yaml'],
+      ]);
+      assert.equal(r.body.total_count, 4);
+      const one = await api(sb, 'GET', '/repos/niko/both/actions/workflows/a.yaml', { token: sb.tokenNames.pat });
+      assert.equal(one.body.state, 'active');
+      assert.match(one.body.html_url, /\/niko\/both\/src\/branch\/main\/\.gitea\/workflows\/a\.yaml$/);
+      assert.equal((await api(sb, 'GET', '/repos/niko/both/actions/workflows/b.yaml', { token: sb.tokenNames.pat })).status, 404, 'b.yaml is in .github/workflows, never searched');
+      assert.equal((await api(sb, 'GET', '/repos/niko/both/actions/workflows')).status, 404, 'anonymous on a private repository');
+      assert.deepEqual(await violations(sb), []);
+    } finally {
+      await sb.stop();
+    }
+  });
+}
