@@ -29,7 +29,7 @@ function start(args) {
 
 describe('server.js', () => {
   it('prints {"url","runner_url","flavor","tokens"} and serves the demo world', async () => {
-    const s = start(['--flavor', 'forgejo-11', '--port', '0']);
+    const s = start(['--flavor', 'forgejo-11', '--port', '0', '--server', 'max_blob_size=123456', '--server', 'default_actions_url=github']);
     try {
       const { line, rest } = await s.ready;
       const info = JSON.parse(line);
@@ -46,6 +46,8 @@ describe('server.js', () => {
       assert.equal(Buffer.from(chart.body.content, 'base64').toString(), readFileSync(path.join(HERE, '..', '..', 'examples', 'gitops-repo', 'dev', 'Chart.yaml'), 'utf8'));
       const wf = await api(sb, 'GET', '/repos/niko/agent-platform/contents/.gitea/workflows/build.yaml', { token: info.tokens.niko });
       assert.match(Buffer.from(wf.body.content, 'base64').toString(), /uses: niko\/gitops-action@v1/);
+      const settings = (await api(sb, 'GET', '/_sandbox/settings')).body;
+      assert.deepEqual([settings.max_blob_size, settings.default_actions_url, settings.limit_dispatch_inputs], [123456, 'github', 10]);
       assert.equal(rest(), '', 'exactly one line on stdout');
     } finally {
       s.child.kill('SIGTERM');
