@@ -31,14 +31,20 @@ for (const flavor of ['gitea-1.26', 'forgejo-12']) {
       assert.deepEqual(v, []);
     });
 
-    it('no token: 401 on a private repo; public repos and /version are readable', async () => {
+    it('no token: a private repo is 404 (repoAssignment), a write to a public one 401; public repos and /version are readable', async () => {
+      // routers/api/v1/api.go @v1.25.5 repoAssignment: no access at all -> 404, before reqToken
       const r = await api(sb, 'GET', R);
-      assert.equal(r.status, 401);
-      assert.equal(r.body.message, 'token is required');
+      assert.equal(r.status, 404);
       assert.equal(typeof r.body.url, 'string');
+      assert.equal((await api(sb, 'GET', `${R}/contents/README.md`)).status, 404);
       assert.equal((await api(sb, 'GET', '/version')).status, 200);
+      const pub = await api(sb, 'GET', '/repos/niko/public');
+      assert.equal(pub.status, 200);
+      assert.deepEqual(pub.body.permissions, { admin: false, push: false, pull: true });
       assert.equal((await api(sb, 'GET', '/repos/niko/public/contents/README.md')).status, 200);
-      assert.equal((await api(sb, 'PUT', '/repos/niko/public/contents/README.md', { body: { content: b64('x'), sha: '0'.repeat(40) } })).status, 401);
+      const w = await api(sb, 'PUT', '/repos/niko/public/contents/README.md', { body: { content: b64('x'), sha: '0'.repeat(40) } });
+      assert.equal(w.status, 401);
+      assert.equal(w.body.message, 'token is required');
     });
 
     it('an unknown token is 401', async () => {
@@ -78,8 +84,11 @@ for (const flavor of ['gitea-1.26', 'forgejo-12']) {
       const cur = await api(sb, 'GET', `${R}/contents/README.md`, { token: T['bob-pat'] });
       const w = await api(sb, 'PUT', `${R}/contents/README.md`, { token: T['bob-pat'], body: { content: b64('x'), sha: cur.body.sha } });
       assert.equal(w.status, 403);
+      // Gitea 1.25+: ReqChangeRepoFileOptionsAndCheck; Forgejo: reqRepoBranchWriter
+      assert.equal(w.body.message, flavor.startsWith('forgejo') ? 'user should have a permission to write to this branch' : 'user should have a permission to write to the target branch');
       const s = await api(sb, 'POST', `${R}/statuses/${cur.body.last_commit_sha}`, { token: T['bob-pat'], body: { state: 'success', context: 'c' } });
       assert.equal(s.status, 403);
+      assert.equal(s.body.message, 'user should have a permission to write to a repo');
     });
 
     it('git clone/fetch/push over smart HTTP with the same tokens', async () => {
@@ -112,42 +121,52 @@ for (const flavor of ['gitea-1.26', 'forgejo-12']) {
   });
 }
 
-describe('the automatic run token', () => {
-  let sb;
-  let T;
-  before(async () => {
-    sb = await startSandbox({ seed: quietSeed(), capacity: 1 });
-    T = sb.tokenNames;
-  });
-  after(async () => {
-    const v = await violations(sb);
-    await sb.stop();
-    assert.deepEqual(v, []);
-  });
+// The run's own token (secrets.GITEA_TOKEN): Gitea <= 1.25 and Forgejo answer 404 for any other
+// repository, reads included (repoAssignment: task.RepoID != repo.ID); Gitea 1.26 reads a public
+// repository or one on the owner's allow-list, never writes or dispatches elsewhere. More in runtoken.test.mjs.
+for (const flavor of ['gitea-1.25', 'gitea-1.26', 'forgejo-11']) {
+  describe(`the automatic run token ${flavor}`, () => {
+    let sb;
+    let T;
+    before(async () => {
+      sb = await startSandbox({ flavor, seed: quietSeed(), capacity: 1 });
+      T = sb.tokenNames;
+    });
+    after(async () => {
+      const v = await violations(sb);
+      await sb.stop();
+      assert.deepEqual(v, []);
+    });
 
-  it('writes its own repo, reads others, cannot dispatch elsewhere, and dies with the run', async () => {
-    // a run that hangs keeps its token alive without needing act
-    await api(sb, 'POST', '/_sandbox/faults', { body: { route: 'RUN niko/gitops/deploy.yaml', kind: 'run-hang' } });
-    const d = await api(sb, 'POST', '/repos/niko/gitops/actions/workflows/deploy.yaml/dispatches?return_run_details=true', { token: T['niko-pat'], body: { ref: 'main', inputs: { version: '1' } } });
-    assert.equal(d.status, 200);
-    const run = sb.sandbox.runs.get(d.body.workflow_run_id);
-    assert.equal(run.status, 'in_progress');
-    const tok = run.token;
-    const cur = await api(sb, 'GET', '/repos/niko/gitops/contents/README.md', { token: tok });
-    assert.equal(cur.status, 200);
-    const w = await api(sb, 'PUT', '/repos/niko/gitops/contents/README.md', { token: tok, body: { content: b64('# by the run\n'), sha: cur.body.sha, message: 'from the run' } });
-    assert.equal(w.status, 200);
-    assert.equal(w.body.commit.author.name, 'Gitea Actions');
-    assert.equal(w.body.commit.author.email, 'teabot@gitea.io');
-    const s = await api(sb, 'POST', `/repos/niko/gitops/statuses/${w.body.commit.sha}`, { token: tok, body: { state: 'success', context: 'run' } });
-    assert.equal(s.status, 201);
-    assert.equal((await api(sb, 'GET', '/repos/niko/app/contents/README.md', { token: tok })).status, 200);
-    const other = await api(sb, 'GET', '/repos/niko/app/contents/README.md', { token: tok });
-    const w2 = await api(sb, 'PUT', '/repos/niko/app/contents/README.md', { token: tok, body: { content: b64('x'), sha: other.body.sha } });
-    assert.equal(w2.status, 403);
-    const d2 = await api(sb, 'POST', '/repos/niko/app/actions/workflows/deploy.yaml/dispatches', { token: tok, body: { ref: 'main' } });
-    assert.equal(d2.status, 403);
-    await api(sb, 'POST', `/_sandbox/runs/${run.id}/cancel`);
-    assert.equal((await api(sb, 'GET', '/repos/niko/gitops', { token: tok })).status, 401, 'the token expires with its run');
+    it('writes its own repo, cannot reach others as the release says, dies with the run', async () => {
+      const forgejo = flavor.startsWith('forgejo');
+      // a run that hangs keeps its token alive without needing act
+      await api(sb, 'POST', '/_sandbox/faults', { body: { route: 'RUN niko/gitops/deploy.yaml', kind: 'run-hang' } });
+      const d = await api(sb, 'POST', '/repos/niko/gitops/actions/workflows/deploy.yaml/dispatches', { token: T['niko-pat'], body: { ref: 'main', inputs: { version: '1' } } });
+      assert.equal(d.status, 204);
+      const run = sb.sandbox.runs.runs[0];
+      assert.equal(run.status, 'in_progress');
+      const tok = run.token;
+      const cur = await api(sb, 'GET', '/repos/niko/gitops/contents/README.md', { token: tok });
+      assert.equal(cur.status, 200);
+      const w = await api(sb, 'PUT', '/repos/niko/gitops/contents/README.md', { token: tok, body: { content: b64('# by the run\n'), sha: cur.body.sha, message: 'from the run' } });
+      assert.equal(w.status, 200);
+      assert.equal(w.body.commit.author.name, forgejo ? 'Forgejo Actions' : 'Gitea Actions');
+      assert.equal(w.body.commit.author.email, forgejo ? 'noreply@forgejo.org' : 'teabot@gitea.io');
+      const s = await api(sb, 'POST', `/repos/niko/gitops/statuses/${w.body.commit.sha}`, { token: tok, body: { state: 'success', context: 'run' } });
+      assert.equal(s.status, 201);
+      // another private repository of the same owner (not on an allow-list): 404 in every release
+      assert.equal((await api(sb, 'GET', '/repos/niko/app/contents/README.md', { token: tok })).status, 404);
+      assert.equal((await api(sb, 'POST', '/repos/niko/app/actions/workflows/deploy.yaml/dispatches', { token: tok, body: { ref: 'main' } })).status, 404);
+      // a public repository: 404 up to 1.25 and in Forgejo; Gitea 1.26 reads it, cannot write
+      const pub = await api(sb, 'GET', '/repos/niko/public/contents/README.md', { token: tok });
+      assert.equal(pub.status, flavor === 'gitea-1.26' ? 200 : 404);
+      if (flavor === 'gitea-1.26') {
+        const pw = await api(sb, 'PUT', '/repos/niko/public/contents/README.md', { token: tok, body: { content: b64('x'), sha: pub.body.sha } });
+        assert.equal(pw.status, 403);
+      }
+      await api(sb, 'POST', `/_sandbox/runs/${run.id}/cancel`);
+      assert.equal((await api(sb, 'GET', '/repos/niko/gitops', { token: tok })).status, 401, 'the token expires with its run');
+    });
   });
-});
+}

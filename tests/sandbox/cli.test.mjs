@@ -28,21 +28,26 @@ function start(args) {
 }
 
 describe('server.js', () => {
-  it('prints {"url","flavor","tokens"} and serves the demo world', async () => {
-    const s = start(['--flavor', 'forgejo-11', '--port', '0']);
+  it('prints {"url","runner_url","flavor","tokens"} and serves the demo world', async () => {
+    const s = start(['--flavor', 'forgejo-11', '--port', '0', '--server', 'max_blob_size=123456', '--server', 'default_actions_url=github']);
     try {
       const { line, rest } = await s.ready;
       const info = JSON.parse(line);
-      assert.deepEqual(Object.keys(info), ['url', 'flavor', 'tokens']);
+      assert.deepEqual(Object.keys(info), ['url', 'runner_url', 'flavor', 'tokens']);
       assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.match(info.runner_url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.notEqual(info.runner_url, info.url);
       assert.equal(info.flavor, 'forgejo-11');
       assert.match(info.tokens.niko, /^[0-9a-f]{40}$/);
       const sb = { url: info.url };
-      assert.equal((await api(sb, 'GET', '/version')).body.version, '11.0.3+gitea-1.22.0');
+      assert.equal((await api(sb, 'GET', '/version')).body.version, '11.0.15+gitea-1.22.0');
+      assert.equal((await api({ url: info.runner_url }, 'GET', '/version')).body.version, '11.0.15+gitea-1.22.0', 'the runner address serves the same API');
       const chart = await api(sb, 'GET', '/repos/niko/agent-platform-gitops/contents/dev/Chart.yaml', { token: info.tokens.niko });
       assert.equal(Buffer.from(chart.body.content, 'base64').toString(), readFileSync(path.join(HERE, '..', '..', 'examples', 'gitops-repo', 'dev', 'Chart.yaml'), 'utf8'));
       const wf = await api(sb, 'GET', '/repos/niko/agent-platform/contents/.gitea/workflows/build.yaml', { token: info.tokens.niko });
       assert.match(Buffer.from(wf.body.content, 'base64').toString(), /uses: niko\/gitops-action@v1/);
+      const settings = (await api(sb, 'GET', '/_sandbox/settings')).body;
+      assert.deepEqual([settings.max_blob_size, settings.default_actions_url, settings.limit_dispatch_inputs], [123456, 'github', 10]);
       assert.equal(rest(), '', 'exactly one line on stdout');
     } finally {
       s.child.kill('SIGTERM');

@@ -1,7 +1,10 @@
 'use strict';
-// The server releases the sandbox can imitate. Every difference between them that the
-// sandbox models is a field here, with the place it comes from (see
-// /work/shared/gitea-api/FACTS.md, copied in spirit into tests/sandbox/README.md).
+// The server releases the sandbox imitates. Every difference between them that the sandbox
+// models is a field here (or, for a route's access level, an override next to the route in
+// lib/api/), with the upstream file and tag it was read from. Sources:
+//   Gitea   /work/.mirror/davidlovas+gitea/repo         tags v1.24.7, v1.25.5, v1.26.4
+//   Forgejo /work/.mirror/rohitkumarankam+forgejo/repo  tags v11.0.15, v12.0.4
+// (`git -C DIR show TAG:path`), summarised with citations in /work/notes/forge-facts-11.md.
 
 const GITEA_SPEC = 'swagger.v1.26.4.json';
 const FORGEJO_SPEC = 'forgejo.swagger.v15.0.3.json';
@@ -10,40 +13,75 @@ const base = {
   gitea: {
     kind: 'gitea',
     spec: GITEA_SPEC,
-    // workflow folders searched, in order (Gitea: [actions] WORKFLOW_DIRS default)
+    // modules/actions/workflows.go @v1.25.5 ListWorkflows: .gitea/workflows, and only if it does not
+    // exist .github/workflows (1.26: the first existing of [actions] WORKFLOW_DIRS, same default)
     workflowDirs: ['.gitea/workflows', '.github/workflows'],
-    staleShaStatus: 422, // ErrSHADoesNotMatch -> 422 (routers/api/v1/repo/file.go)
-    // APIErrorNotFound(): {"message": "not found", "url", "errors": null} (1.25+)
+    staleShaStatus: 422, // routers/api/v1/repo/file.go @v1.25.5 handleChangeRepoFilesError: IsErrSHADoesNotMatch -> 422
+    // services/context/api.go @v1.25.5 APIErrorNotFound: {"message": "not found", "url", "errors": null}
     notFound: { message: 'not found', errors: null },
-    missingRefStatus: 422, // empty ref -> 422
-    requiredInputsEnforced: false, // Gitea's API fills defaults, never checks `required`
-    missingFileStatus: 404, // update of a file that is not there: errors.Is(err, util.ErrNotExist) -> 404 (1.25+)
-    deleteStaleStatus: 422, // DELETE contents with a stale sha: handleChangeRepoFilesError (1.25+)
-    // dispatch: an unknown ref or workflow -> 404 (util.ErrNotExist); a workflow without
-    // workflow_dispatch is dispatched anyway before 1.26 (services/actions/workflow.go)
+    // routers/api/v1/repo/action.go @v1.25.5 L1015 ActionsDispatchWorkflow: "ref is required parameter" -> 422
+    missingRefStatus: 422,
+    requiredInputsEnforced: false, // services/actions/workflow.go @v1.25.5: fills defaults, never checks `required`
+    // routers/api/v1/repo/file.go @v1.25.5 L608 handleChangeRepoFilesError: errors.Is(err, util.ErrNotExist) -> 404
+    missingFileStatus: 404,
+    deleteStaleStatus: 422, // DELETE contents with a stale sha: handleChangeRepoFilesError @v1.25.5 (DeleteFile uses it too)
+    // dispatch: an unknown ref or workflow -> 404 (util.ErrNotExist, services/actions/workflow.go);
+    // a workflow without workflow_dispatch is dispatched anyway before 1.26.3
     dispatchNotFoundStatus: 404,
     rejectsNonDispatchWorkflow: false,
+    // services/repository/files/content.go @v1.25.5 GetBlobBySHA: above [api] DEFAULT_MAX_BLOB_SIZE
+    // the pointers stay nil: "content": null, "encoding": null, the real size
+    blobTooLarge: 'null',
+    // routers/api/v1/repo/file.go @v1.25.5: no case for git.ErrPushRejected -> 500 (message hidden)
+    pushRejectedStatus: 500,
+    // routers/api/v1/api.go @v1.25.5 repoAssignment: the Actions token answers 404 for any other
+    // repository (task.RepoID != repo.ID), Write on every unit of its own
+    runToken: 'own-repo',
+    // modules/setting/actions.go @v1.25.5: DEFAULT_ACTIONS_URL "github" (https://github.com) or "self"
+    defaultActionsUrl: 'github',
+    actionsUrlChoices: ['github', 'self'],
+    limitDispatchInputs: null, // Gitea has no [actions] LIMIT_DISPATCH_INPUTS
+    actionsPagingHeaders: false, // routers/api/v1/repo/action.go @v1.25.5 ListActionTasks, shared/action.go ListRuns/ListJobs: no Link/X-Total-Count
+    contentsCommitFields: 'gitea-pointers', // modules/structs/repo_file.go @v1.25.5: *string last_commit_sha, dates, omitempty
+    // routers/api/v1/repo/file.go @v1.25.5 ReqChangeRepoFileOptionsAndCheck
+    branchWriteMessage: 'user should have a permission to write to the target branch',
     // operationIds (from the spec) this release does not serve: answered 404
-    missingOperations: [],
+    missingOperations: ['repoGetContentsExt'],
   },
   forgejo: {
     kind: 'forgejo',
     spec: FORGEJO_SPEC,
+    // modules/actions/workflows.go @v11.0.15 ListWorkflows: the first existing of the three
     workflowDirs: ['.forgejo/workflows', '.gitea/workflows', '.github/workflows'],
-    staleShaStatus: 409, // Forgejo answers 409 Conflict for a stale sha
-    notFound: { message: "The target couldn't be found.", errors: [] }, // ctx.NotFound()
-    missingRefStatus: 400, // "ref is empty" -> 400 (routers/api/v1/repo/action.go)
-    requiredInputsEnforced: true, // InputRequiredErr -> 400 (services/actions/workflows.go)
-    // handleCreateOrUpdateFileError does not map a missing file: 500
+    notFound: { message: "The target couldn't be found.", errors: [] }, // services/context/api.go @v12.0.4 NotFound()
+    missingRefStatus: 400, // routers/api/v1/repo/action.go @v12.0.4 L655: "ref is empty" -> 400
+    requiredInputsEnforced: true, // services/actions/workflows.go @v11.0.15 Dispatch InputRequiredErr -> 400 (action.go @v12.0.4 L678)
+    // routers/api/v1/repo/file.go @v12.0.4 handleCreateOrUpdateFileError does not map a missing file: 500
     missingFileStatus: 500,
-    deleteStaleStatus: 400, // DeleteFile maps ErrSHADoesNotMatch to 400
-    combinedStatus: 'legacy', // ToCombinedStatus with NoBetterThan; no statuses -> an all-empty object
-    // GetWorkflowFromCommit: "could not expand reference" / "workflow not found" are plain
+    // routers/api/v1/repo/file.go @v11.0.15 and @v12.0.4 DeleteFile: IsErrSHADoesNotMatch -> 400
+    deleteStaleStatus: 400,
+    combinedStatus: 'legacy', // models/git/commit_status.go CalcCommitStatus (worst state); no statuses -> an all-empty object
+    // services/actions/workflows.go @v12.0.4 GetWorkflowFromCommit: "could not expand reference" / "workflow not found" are plain
     // errors, not util.ErrNotExist: the API answers 500
     dispatchNotFoundStatus: 500,
     rejectsNonDispatchWorkflow: false,
-    // v11/v12: a boolean input becomes strconv.FormatBool(val == "on"): "true" turns into "false"
+    // services/actions/workflows.go @v11.0.15 and @v12.0.4 L89: a boolean input becomes
+    // strconv.FormatBool(val == "on"): "true" turns into "false"
     booleanInputOnQuirk: true,
+    // services/repository/files/content.go @v11.0.15 and @v12.0.4 GetBlobBySHA: content "" above the
+    // limit, Encoding "base64" always, the real size
+    blobTooLarge: 'empty-base64',
+    pushRejectedStatus: 500, // routers/api/v1/repo/file.go @v12.0.4 handleCreateOrUpdateFileError: no mapping -> 500
+    runToken: 'own-repo', // routers/api/v1/api.go @v12.0.4 repoAssignment L202: task.RepoID != repo.ID -> NotFound
+    // modules/setting/actions.go @v12.0.4: DEFAULT_ACTIONS_URL default https://data.forgejo.org; "github",
+    // "self" or any other string, used as is
+    defaultActionsUrl: 'https://data.forgejo.org',
+    actionsUrlChoices: null,
+    // modules/setting/actions.go @v11.0.15 and @v12.0.4: [actions] LIMIT_DISPATCH_INPUTS default 10
+    limitDispatchInputs: 10,
+    actionsPagingHeaders: false, // routers/api/v1/repo/action.go @v12.0.4 ListActionTasks, ListActionRuns: no headers
+    // routers/api/v1/api.go @v12.0.4 reqRepoBranchWriter
+    branchWriteMessage: 'user should have a permission to write to this branch',
     missingOperations: [],
   },
 };
@@ -51,60 +89,82 @@ const base = {
 const FLAVORS = {
   'gitea-1.24': {
     ...base.gitea,
-    version: '1.24.6',
-    missingOperations: ['getWorkflowRuns', 'GetWorkflowRun', 'listWorkflowRunJobs'], // /actions/runs from 1.25
-    returnRunDetails: false, // ?return_run_details from 1.26
-    runNameEvaluated: false, // display_title = head commit's first line before 1.25
-    cancelPreviousOnDispatch: true, // CancelPreviousJobs on every dispatch, 1.24.0-1.25.x
-    putRequiresSha: true, // UpdateFileOptions.SHA binding:"Required" up to 1.25
-    missingFileStatus: 500, // 1.24's handleCreateOrUpdateFileError does not map git.ErrNotExist
-    deleteStaleStatus: 400, // 1.24's DeleteFile maps ErrSHADoesNotMatch to 400
-    // combined status: 1.24 picks the worst state (error -> failure) and answers {} without statuses
+    version: '1.24.7',
+    // routers/api/v1/api.go @v1.24.7 addActionsRoutes: no /actions/runs, /runs/{run}, /jobs
+    missingOperations: ['getWorkflowRuns', 'GetWorkflowRun', 'listWorkflowRunJobs', 'listWorkflowJobs', 'repoGetContentsExt'],
+    returnRunDetails: false, // ?return_run_details from 1.26 (routers/api/v1/repo/action.go @v1.26.4 L1027)
+    runNameEvaluated: false, // services/actions/workflow.go @v1.24.7 L245: the head commit's first line
+    cancelPreviousOnDispatch: true, // services/actions/workflow.go @v1.24.7 L259 CancelPreviousJobs on every dispatch
+    putRequiresSha: true, // modules/structs/repo_file.go @v1.24.7 L45 UpdateFileOptions.SHA binding:"Required"
+    missingFileStatus: 500, // routers/api/v1/repo/file.go @v1.24.7 handleCreateOrUpdateFileError L721 does not map git.ErrNotExist
+    deleteStaleStatus: 400, // routers/api/v1/repo/file.go @v1.24.7 DeleteFile: IsErrSHADoesNotMatch -> 400
+    // combined status: models/git/commit_status.go @v1.24.7 L232 CalcCommitStatus picks the worst
+    // state (error -> failure); routers/api/v1/repo/status.go L216 answers {} without statuses
     combinedStatus: 'legacy',
-    notFound: { message: "The target couldn't be found.", errors: [] }, // 1.24's ctx.NotFound(): the locale's text
-    runLinkUses: 'index', // web links use run_number up to 1.25
+    notFound: { message: "The target couldn't be found.", errors: [] }, // services/context/api.go @v1.24.7 NotFound(): the locale's text
+    runLinkUses: 'index', // models/actions/run.go @v1.24.7 Link: run.Index
+    // modules/structs/repo_file.go @v1.24.7: last_commit_sha, last_committer_date, last_author_date always
+    contentsCommitFields: 'gitea-1.24',
+    branchWriteMessage: 'user should have a permission to write to this branch', // api.go @v1.24.7 reqRepoBranchWriter
   },
   'gitea-1.25': {
     ...base.gitea,
-    version: '1.25.3',
+    version: '1.25.5',
+    missingOperations: [],
     returnRunDetails: false,
-    runNameEvaluated: true,
-    cancelPreviousOnDispatch: true,
-    putRequiresSha: true,
-    runLinkUses: 'index',
-    // CommitStatusStates.Combine(); no statuses -> state "" (sha, urls, repository filled)
+    runNameEvaluated: true, // services/actions/workflow.go @v1.25.5 L149-164: run-name evaluated (commit 0534eddd16)
+    cancelPreviousOnDispatch: true, // services/actions/workflow.go @v1.25.5 L190 CancelPreviousJobs
+    putRequiresSha: true, // modules/structs/repo_file.go @v1.25.5 L29 binding:"Required"
+    runLinkUses: 'index', // models/actions/run.go @v1.25.5 Link: run.Index
+    // modules/commitstatus CommitStatusStates.Combine() (@v1.25.5); no statuses -> state "" (sha, urls, repository filled)
     combinedStatus: 'combine-empty-blank',
   },
   'gitea-1.26': {
     ...base.gitea,
     version: '1.26.4',
-    returnRunDetails: true,
-    runNameEvaluated: true,
-    cancelPreviousOnDispatch: false,
-    putRequiresSha: false, // from 1.26 a PUT without sha creates the file
-    rejectsNonDispatchWorkflow: true, // 1.26: "workflow %q has no workflow_dispatch event trigger" -> 422
-    runConcurrency: true, // workflow-level `concurrency:` (group, cancel-in-progress) from 1.26
-    runLinkUses: 'id', // web links use the run id from 1.26
-    combinedStatus: 'combine-empty-pending', // no statuses -> state "pending"
+    missingOperations: [],
+    returnRunDetails: true, // routers/api/v1/repo/action.go @v1.26.4 L1027 ?return_run_details
+    runNameEvaluated: true, // services/actions/run.go @v1.26.4 L88-90
+    cancelPreviousOnDispatch: false, // 40f71bcd4c removed CancelPreviousJobs (only `concurrency` cancels)
+    putRequiresSha: false, // commit 9a73a1fb83 (in v1.26.4): UpdateFile with an empty sha creates the file (201)
+    // services/actions/workflow.go: "workflow %q has no workflow_dispatch event trigger" -> 422 from v1.26.3 (8bf445e86a)
+    rejectsNonDispatchWorkflow: true,
+    runConcurrency: true, // models/actions/run.go @v1.26.4 L421 CancelPreviousJobsByRunConcurrency (commit 40f71bcd4c)
+    runLinkUses: 'id', // models/actions/run.go @v1.26.4 Link: run.ID
+    combinedStatus: 'combine-empty-pending', // services/convert/status.go @v1.26.4 ToCombinedStatus: no statuses -> state "pending"
+    // routers/api/v1/repo/file.go @v1.26.4 handleChangeRepoFilesError: git.IsErrPushRejected -> 403 err.Message
+    pushRejectedStatus: 403,
+    // models/perm/access/repo_permission.go @v1.26.4 GetActionsUserRepoPermission: per-unit token
+    // permissions (job `permissions:`, owner/repo token_permission_mode), read-only cross-repo access
+    runToken: 'gitea-1.26',
+    // routers/api/v1/repo/action.go @v1.26.4 ListActionTasks L796, shared/action.go ListRuns L188 / ListJobs L82: SetLinkHeader + SetTotalCountHeader
+    actionsPagingHeaders: true,
+    workflowDirsSetting: true, // modules/setting/actions.go @v1.26.4 [actions] WORKFLOW_DIRS
   },
   'forgejo-11': {
     ...base.forgejo,
-    version: '11.0.3+gitea-1.22.0',
-    missingOperations: ['ListActionRuns', 'ActionRun', 'DeleteActionRun'], // /actions/runs from v12
-    returnRunInfo: true, // body `return_run_info` from v11
-    runNameEvaluated: false, // Forgejo: title is the workflow's name
-    cancelPreviousOnDispatch: false,
-    putRequiresSha: true,
-    runLinkUses: 'index',
+    version: '11.0.15+gitea-1.22.0',
+    missingOperations: ['ListActionRuns', 'ActionRun', 'DeleteActionRun'], // routers/api/v1/api.go @v11.0.15 L1188-1196: no /actions/runs (v12 L1222)
+    returnRunInfo: true, // routers/api/v1/repo/action.go @v11.0.15 L616: body `return_run_info` -> 201 {id, run_number, jobs}
+    runNameEvaluated: false, // services/actions/workflows.go @v11.0.15 L66-69: the title is the workflow's name
+    cancelPreviousOnDispatch: false, // services/actions/workflows.go @v11.0.15 Dispatch: no cancel
+    putRequiresSha: true, // modules/structs/repo_file.go @v11.0.15 L43/L45 binding:"Required"
+    runLinkUses: 'index', // models/actions/run.go @v11.0.15 Link: run.Index
+    // routers/api/v1/repo/file.go @v11.0.15 handleCreateOrUpdateFileError L755: IsErrSHADoesNotMatch -> 422
+    staleShaStatus: 422,
+    contentsCommitFields: 'forgejo-11', // modules/structs/repo_file.go @v11.0.15: last_commit_sha only
   },
   'forgejo-12': {
     ...base.forgejo,
-    version: '12.0.1+gitea-1.22.0',
-    returnRunInfo: true,
+    version: '12.0.4+gitea-1.22.0',
+    returnRunInfo: true, // routers/api/v1/repo/action.go @v12.0.4 L692
     runNameEvaluated: false,
-    cancelPreviousOnDispatch: false,
-    putRequiresSha: true,
-    runLinkUses: 'index',
+    cancelPreviousOnDispatch: false, // services/actions/workflows.go @v12.0.4 Dispatch: no cancel
+    putRequiresSha: true, // modules/structs/repo_file.go @v12.0.4 binding:"Required"
+    runLinkUses: 'index', // models/actions/run.go @v12.0.4 Link: run.Index
+    // routers/api/v1/repo/file.go @v12.0.4 handleCreateOrUpdateFileError: IsErrSHADoesNotMatch -> 409 Conflict
+    staleShaStatus: 409,
+    contentsCommitFields: 'forgejo-12', // modules/structs/repo_file.go @v12.0.4: + last_commit_when
   },
 };
 
@@ -118,4 +178,54 @@ function getFlavor(name) {
   return f;
 }
 
-module.exports = { FLAVORS, DEFAULT_FLAVOR, getFlavor };
+// [api] DEFAULT_MAX_BLOB_SIZE: modules/setting/api.go (all five tags) DefaultMaxBlobSize 10485760
+const DEFAULT_MAX_BLOB_SIZE = 10485760;
+
+// The server settings a seed (`server:`), startSandbox({server}) or POST /_sandbox/settings may
+// change, with their per-flavor defaults.
+function defaultSettings(flavor) {
+  return {
+    max_blob_size: DEFAULT_MAX_BLOB_SIZE,
+    default_actions_url: flavor.defaultActionsUrl,
+    limit_dispatch_inputs: flavor.limitDispatchInputs,
+    workflow_dirs: flavor.workflowDirs,
+  };
+}
+
+// Checks and applies `patch` to `settings` as the flavor's setting loader would.
+function applySettings(flavor, settings, patch) {
+  const out = { ...settings };
+  for (const [k, v] of Object.entries(patch || {})) {
+    switch (k) {
+      case 'max_blob_size':
+        if (!Number.isInteger(Number(v)) || Number(v) < 0) throw new Error(`server.max_blob_size must be a byte count, got ${JSON.stringify(v)}`);
+        out.max_blob_size = Number(v);
+        break;
+      case 'default_actions_url':
+        if (flavor.actionsUrlChoices && !flavor.actionsUrlChoices.includes(v)) {
+          // modules/setting/actions.go @v1.26.4 loadActionsFrom: a custom http(s) URL falls back to
+          // "github" (logged); anything else stops the server
+          if (/^https?:\/\//.test(String(v))) out.default_actions_url = 'github';
+          else throw new Error(`unsupported [actions] DEFAULT_ACTIONS_URL: ${JSON.stringify(v)} (${flavor.name} accepts ${flavor.actionsUrlChoices.join(' or ')})`);
+        } else out.default_actions_url = String(v);
+        break;
+      case 'limit_dispatch_inputs':
+        if (flavor.limitDispatchInputs === null) throw new Error(`${flavor.name} has no [actions] LIMIT_DISPATCH_INPUTS`);
+        out.limit_dispatch_inputs = Number(v);
+        break;
+      case 'workflow_dirs': {
+        if (!flavor.workflowDirsSetting) throw new Error(`${flavor.name} has no [actions] WORKFLOW_DIRS (Gitea 1.26+)`);
+        // modules/setting/actions.go @v1.26.4 L125-138: trimmed, "\" -> "/", trailing "/" removed, not empty
+        const dirs = [].concat(v).map((d) => String(d).trim().replace(/\\/g, '/').replace(/\/+$/, '')).filter(Boolean);
+        if (!dirs.length) throw new Error('[actions] WORKFLOW_DIRS must contain at least one entry');
+        out.workflow_dirs = dirs;
+        break;
+      }
+      default:
+        throw new Error(`unknown server setting ${JSON.stringify(k)}; known: max_blob_size, default_actions_url, limit_dispatch_inputs, workflow_dirs`);
+    }
+  }
+  return out;
+}
+
+module.exports = { FLAVORS, DEFAULT_FLAVOR, getFlavor, defaultSettings, applySettings, DEFAULT_MAX_BLOB_SIZE };

@@ -1,12 +1,12 @@
 'use strict';
-// Workflow runs: a queue in front of a fixed number of runner slots, each run executed by
-// nektos/act in host mode in a fresh checkout of the dispatched ref.
+// Workflow runs: a queue in front of a fixed number of runner slots, the runs' jobs and their
+// tasks, each run executed by nektos/act (lib/act.js) in host mode in a fresh checkout of the
+// dispatched ref.
 
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
-const git = require('./git');
+const { parsePermissions } = require('./auth');
 
 const MAX_LOG = 2 * 1024 * 1024;
 
@@ -72,22 +72,6 @@ function killTree(pid, signal) {
   return pids;
 }
 
-const DEFAULT_ACTION_EXCLUDE = ['.git', 'target', '.venv', '.tools', 'fuzz', 'tests', '.ci'];
-
-function stageActionDir(src, dst, exclude) {
-  const top = new Set(exclude || DEFAULT_ACTION_EXCLUDE);
-  fs.cpSync(src, dst, {
-    recursive: true,
-    dereference: false,
-    filter: (p) => {
-      const rel = path.relative(src, p);
-      if (!rel) return true;
-      const first = rel.split(path.sep)[0];
-      return !top.has(first);
-    },
-  });
-}
-
 class RunManager {
   constructor(sb) {
     this.sb = sb; // the sandbox: flavor, repos, users, dataDir, options, faults, url
@@ -109,8 +93,14 @@ class RunManager {
     return this.runs.filter((r) => r.repo === repo);
   }
 
+  // The run whose automatic token (or the sandbox's own checkout token) this is, while it runs.
   activeToken(token) {
-    return this.runs.find((r) => r.token === token && r.status !== 'completed');
+    for (const r of this.runs) {
+      if (r.status === 'completed') continue;
+      if (r.token === token) return { run: r, internal: false };
+      if (r.cloneToken === token) return { run: r, internal: true };
+    }
+    return null;
   }
 
   // Creates a run in the queue. `info`: {repo, workflowId, workflowDir, workflowPath, workflow (parsed),
@@ -148,16 +138,33 @@ class RunManager {
       started: null,
       completed: null,
       token: crypto.randomBytes(20).toString('hex'),
+      // what the sandbox's own checkout of the ref authenticates with (not given to the run)
+      cloneToken: crypto.randomBytes(20).toString('hex'),
       log: '',
       proc: null,
-      jobs: Object.entries(info.workflow.jobs || {}).map(([key, job]) => ({
-        id: this.nextJobId++,
-        key,
-        name: (job && job.name) || key,
-        labels: [].concat((job && job['runs-on']) || []).map(String),
-        steps: ((job && job.steps) || []).map((s, i) => ({ number: i + 1, name: s.name || (s.uses ? `Run ${s.uses}` : `Run ${String(s.run || '').split('\n')[0]}`) })),
-        taskId: null,
-      })),
+      jobs: Object.entries(info.workflow.jobs || {}).map(([key, job]) => {
+        const j = job || {};
+        const needs = [].concat(j.needs || []).map(String);
+        return {
+          id: this.nextJobId++,
+          key,
+          name: j.name || key,
+          labels: [].concat(j['runs-on'] || []).map(String),
+          steps: (j.steps || []).map((s, i) => ({ number: i + 1, name: s.name || (s.uses ? `Run ${s.uses}` : `Run ${String(s.run || '').split('\n')[0]}`) })),
+          needs,
+          uses: typeof j.uses === 'string' ? j.uses : null,
+          matrix: !!(j.strategy && j.strategy.matrix),
+          // services/actions/run.go @v1.26.4 L131-132 ExtractJobPermissionsFromWorkflow: the job's
+          // `permissions:`, else the workflow's, else none (the owner/repo default mode applies)
+          permissions: parsePermissions(j.permissions !== undefined ? j.permissions : info.workflow.doc && info.workflow.doc.permissions),
+          // actions_model.Status: a job with needs is blocked, the others wait for a runner
+          status: needs.length ? 'blocked' : 'waiting',
+          taskId: null, // a task exists once a runner picked the job up
+          started: null,
+          stopped: null,
+          updated: t,
+        };
+      }),
     };
     this.runs.push(run);
     this.appendLog(run, `[sandbox] run ${run.id} (#${run.index}) queued: ${run.workflowPath} at ${run.ref} (${run.sha})\n`);
@@ -218,8 +225,11 @@ class RunManager {
     run.status = 'in_progress';
     run.started = nowIso();
     run.updated = run.started;
-    for (const j of run.jobs) j.taskId = this.nextTaskId++;
     this.notify();
+    if (run.fault === 'run-hang' || run.fault === 'run-fail') {
+      // no act: the jobs a runner would pick up first (those without needs) get their tasks
+      for (const j of run.jobs) if (!j.needs.length) this.jobStarted(run, j);
+    }
     if (run.fault === 'run-hang') {
       this.appendLog(run, '[sandbox] fault injected: this run hangs until it is cancelled\n');
       return;
@@ -229,122 +239,29 @@ class RunManager {
       setTimeout(() => this.finish(run, 'failure'), 20);
       return;
     }
-    this.execute(run).catch((e) => {
-      this.appendLog(run, `[sandbox] could not start the run: ${e.stack || e}\n`);
-      this.finish(run, 'failure');
-    });
+    require('./act')
+      .executeWithAct(this, run)
+      .catch((e) => {
+        this.appendLog(run, `[sandbox] could not start the run: ${e.stack || e}\n`);
+        this.finish(run, 'failure');
+      });
   }
 
-  async execute(run) {
-    const sb = this.sb;
-    const dir = path.join(sb.dataDir, 'runs', String(run.id));
-    const home = path.join(dir, 'home');
-    const work = path.join(dir, 'work');
-    fs.mkdirSync(home, { recursive: true });
-    const remoteUrl = `${sb.url}/${run.repo.owner}/${run.repo.name}.git`;
-    await git.checkout(run.repo.gitDir, run.sha, work, { branch: run.refName, remoteUrl });
-    if (run.status !== 'in_progress') return; // cancelled while checking out
+  // A runner picked the job up: its task is created, running (models/actions/task.go CreateTaskForRunner).
+  jobStarted(run, job) {
+    if (job.taskId || run.status !== 'in_progress') return;
+    job.taskId = this.nextTaskId++;
+    job.status = 'running';
+    job.started = job.updated = nowIso();
+    this.notify();
+  }
 
-    const actPath = sb.options.actPath;
-    if (!actPath || !fs.existsSync(actPath)) {
-      this.appendLog(run, `[sandbox] act not found at ${actPath}: run tests/sandbox/install-act.sh\n`);
-      return this.finish(run, 'failure');
-    }
-
-    // Refuse remote actions that are not mapped to a local folder: act would try to clone
-    // them from the internet.
-    // act copies a local action folder whole: give it a copy of the project without build
-    // output and tooling (target/, .venv/, .git/, tests/ ...).
-    const actionCopy = path.join(dir, 'action');
-    stageActionDir(sb.options.actionDir, actionCopy, sb.options.actionExclude);
-    const localActions = { 'niko/gitops-action@v1': actionCopy, ...sb.options.localActions };
-    const unmapped = [];
-    for (const job of Object.values(run.workflow.jobs || {})) {
-      for (const step of (job && job.steps) || []) {
-        if (!step || typeof step.uses !== 'string') continue;
-        const u = step.uses;
-        if (u.startsWith('./') || u.startsWith('docker://')) continue;
-        const key = u.replace(/^https?:\/\/[^/]+\//, '');
-        if (!localActions[key]) unmapped.push(u);
-      }
-    }
-    if (unmapped.length) {
-      this.appendLog(run, `[sandbox] the workflow uses actions that are not available offline: ${unmapped.join(', ')}; map them with --local-action owner/repo@ref=DIR\n`);
-      return this.finish(run, 'failure');
-    }
-
-    const event = {
-      inputs: run.inputs,
-      ref: run.ref,
-      workflow: run.payloadWorkflow,
-      repository: { full_name: `${run.repo.owner}/${run.repo.name}`, name: run.repo.name, owner: { login: run.repo.owner }, default_branch: run.repo.defaultBranch },
-      sender: { login: run.actor.name },
-    };
-    const eventPath = path.join(dir, 'event.json');
-    fs.writeFileSync(eventPath, JSON.stringify(event, null, 2));
-    const secrets = { ...sb.repoSecrets(run.repo), GITEA_TOKEN: run.token, GITHUB_TOKEN: run.token };
-    const secretFile = path.join(dir, 'secrets.env');
-    fs.writeFileSync(secretFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
-
-    const labels = new Set(['ubuntu-latest']);
-    for (const j of run.jobs) for (const l of j.labels) labels.add(l);
-    const host = new URL(sb.url).host;
-    // a workflow without workflow_dispatch (dispatched anyway by Gitea < 1.26 and Forgejo): let act
-    // pick the workflow's first event
-    const args = [...(run.dispatchable ? ['workflow_dispatch'] : ['--detect-event']), '--no-cache-server', '--action-offline-mode'];
-    for (const l of labels) args.push('-P', `${l}=-self-hosted`);
-    args.push(
-      '-W', path.join(work, run.workflowPath),
-      '-e', eventPath,
-      '-C', work,
-      '--action-cache-path', path.join(home, '.cache', 'act'),
-      '--github-instance', host,
-      '--defaultbranch', run.repo.defaultBranch,
-      '-a', run.actor.name,
-      '--env', `GITHUB_SERVER_URL=${sb.url}`,
-      '--env', `GITHUB_API_URL=${sb.url}/api/v1`,
-      '--env', 'GITEA_ACTIONS=true',
-      '--env', `GITHUB_RUN_ID=${run.id}`,
-      '--env', `GITHUB_RUN_NUMBER=${run.index}`,
-      '--secret-file', secretFile,
-      '--var-file', '/dev/null',
-      '--env-file', '/dev/null',
-      '--input-file', '/dev/null',
-    );
-    for (const [k, v] of Object.entries(localActions)) if (v) args.push('--local-repository', `${k}=${v}`);
-
-    const dead = 'http://127.0.0.1:9'; // nothing listens there: any attempt to reach the internet fails at once
-    const env = {
-      PATH: process.env.PATH,
-      HOME: home,
-      LANG: 'C.UTF-8',
-      TMPDIR: path.join(dir, 'tmp'),
-      ACT_DISABLE_VERSION_CHECK: '1',
-      NO_COLOR: '1',
-      HTTP_PROXY: dead,
-      HTTPS_PROXY: dead,
-      ALL_PROXY: dead,
-      http_proxy: dead,
-      https_proxy: dead,
-      all_proxy: dead,
-      NO_PROXY: '127.0.0.1,localhost',
-      no_proxy: '127.0.0.1,localhost',
-      GIT_CONFIG_NOSYSTEM: '1',
-    };
-    fs.mkdirSync(env.TMPDIR, { recursive: true });
-    this.appendLog(run, `[sandbox] ${actPath} ${args.join(' ')}\n`);
-    const child = spawn(actPath, args, { cwd: work, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    run.proc = child;
-    child.stdout.on('data', (d) => this.appendLog(run, d.toString()));
-    child.stderr.on('data', (d) => this.appendLog(run, d.toString()));
-    child.on('error', (e) => this.appendLog(run, `[sandbox] act failed to start: ${e}\n`));
-    child.on('close', (code, signal) => {
-      run.proc = null;
-      this.appendLog(run, `[sandbox] act exited with ${code === null ? signal : code}\n`);
-      // leave nothing behind: a step may have started background processes
-      if (child.pid) killTree(child.pid, 'SIGKILL');
-      this.finish(run, run.cancelRequested ? 'cancelled' : code === 0 ? 'success' : 'failure');
-    });
+  jobFinished(run, job, status) {
+    // a run being cancelled: act reports the killed jobs as failed; the servers mark them cancelled (finish)
+    if (!job.taskId || job.status !== 'running' || run.cancelRequested) return;
+    job.status = status;
+    job.stopped = job.updated = nowIso();
+    this.notify();
   }
 
   finish(run, conclusion) {
@@ -353,12 +270,24 @@ class RunManager {
     run.conclusion = conclusion;
     run.completed = nowIso();
     run.updated = run.completed;
+    for (const j of run.jobs) {
+      if (j.status === 'running') {
+        // a job still running ends with the run (a matrix or reusable-workflow job: failure if act
+        // reported a failed part)
+        j.status = conclusion === 'cancelled' ? 'cancelled' : j.sawFailure ? 'failure' : conclusion;
+        j.stopped = j.updated = run.completed;
+      } else if (j.status === 'waiting' || j.status === 'blocked') {
+        // never picked up: cancelled with the run, else skipped (a failed need, or act skipped it); no task
+        j.status = conclusion === 'cancelled' ? 'cancelled' : 'skipped';
+        j.updated = run.completed;
+      }
+    }
     this.appendLog(run, `[sandbox] run ${run.id} completed: ${conclusion}\n`);
     this.notify();
     this.schedule();
     if (!this.sb.options.keepRunDirs && !this.stopping) {
       // keep event.json; the log stays in memory
-      for (const d of ['home', 'work', 'action', 'tmp', 'secrets.env']) {
+      for (const d of ['home', 'work', 'action', 'actions', 'tmp', 'secrets.env']) {
         fs.rm(path.join(this.sb.dataDir, 'runs', String(run.id), d), { recursive: true, force: true }, () => {});
       }
     }
@@ -419,4 +348,4 @@ class RunManager {
   }
 }
 
-module.exports = { RunManager, killTree, nowIso, stageActionDir, DEFAULT_ACTION_EXCLUDE };
+module.exports = { RunManager, killTree, descendants, nowIso };
