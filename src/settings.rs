@@ -220,13 +220,32 @@ pub struct ApplySettings {
     pub vars: Vars,
 }
 
+/// Where `mode: report` takes the web base of its links from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkBase {
+    /// Input `server_url`.
+    Given(String),
+    /// The public base in the event payload's `repository.html_url` (the file at
+    /// `GITHUB_EVENT_PATH`, read by the mode), else the runner's `GITHUB_SERVER_URL`: runners
+    /// give jobs the address they registered with, often an internal one (act_runner
+    /// `client.Address()`).
+    Event {
+        /// `GITHUB_EVENT_PATH`, if set.
+        event_path: Option<String>,
+        /// `GITHUB_REPOSITORY`, the repository whose `html_url` the payload carries.
+        repository: Option<String>,
+        /// `GITHUB_SERVER_URL` (or `GITEA_SERVER_URL`), without a trailing `/`; empty when unset.
+        runner_url: String,
+    },
+}
+
 /// Settings for `mode: report`.
 #[derive(Clone, Debug)]
 pub struct ReportSettings {
     /// The summary lines to render.
     pub lines: String,
-    /// The web base links point at: input `server_url`, else the runner's `GITHUB_SERVER_URL`.
-    pub server_url: String,
+    /// Where the links' web base comes from.
+    pub link_base: LinkBase,
 }
 
 /// Where the GitOps repository lives and how to reach it.
@@ -401,11 +420,16 @@ fn apply_settings(inputs: &Inputs<'_>, request: &Request) -> Result<ApplySetting
 }
 
 fn report_settings(inputs: &Inputs<'_>, request: &Request) -> Result<ReportSettings, SettingsError> {
-    let server_url = match inputs.get(Input::ServerUrl) {
-        Some(url) => server(Some(url), &request.env, Input::ServerUrl)?.web_url,
-        None => env_server_url(&request.env),
+    let env = |name: &str| request.env.get(name).filter(|v| !v.is_empty()).cloned();
+    let link_base = match inputs.get(Input::ServerUrl) {
+        Some(url) => LinkBase::Given(server(Some(url), &request.env, Input::ServerUrl)?.web_url),
+        None => LinkBase::Event {
+            event_path: env("GITHUB_EVENT_PATH"),
+            repository: env("GITHUB_REPOSITORY"),
+            runner_url: env_server_url(&request.env),
+        },
     };
-    Ok(ReportSettings { lines: inputs.get(Input::Gitops).unwrap_or_default().to_string(), server_url })
+    Ok(ReportSettings { lines: inputs.get(Input::Gitops).unwrap_or_default().to_string(), link_base })
 }
 
 /// The server from the `server_url` input (a trailing `/api/v1` is accepted) or the runner's
