@@ -265,6 +265,9 @@ pub struct UpdateSettings {
     pub server: Server,
     /// The GitOps repository, `owner/name`.
     pub repo: String,
+    /// The repository the job runs in (`GITHUB_REPOSITORY`): the only one a run's own token
+    /// may write.
+    pub job_repo: Option<String>,
     /// The branch to commit to (`None`: the repository's default branch).
     pub branch: Option<String>,
     /// The API token (masked by the shim before anything is printed).
@@ -571,6 +574,8 @@ pub fn named_values(
 fn update_settings(inputs: &Inputs<'_>, request: &Request) -> Result<UpdateSettings, SettingsError> {
     let env = &request.env;
     let server = server(inputs.get(Input::ServerUrl), env, Input::ServerUrl)?;
+    let job_repo =
+        env.get("GITHUB_REPOSITORY").or_else(|| env.get("GITEA_REPOSITORY")).filter(|r| !r.is_empty()).cloned();
     let repo = match inputs.get(Input::Repo) {
         Some(repo) => repo_name(Input::Repo, repo)?,
         None => repo_name(
@@ -614,6 +619,7 @@ fn update_settings(inputs: &Inputs<'_>, request: &Request) -> Result<UpdateSetti
     Ok(UpdateSettings {
         server,
         repo,
+        job_repo,
         branch,
         token,
         edits,

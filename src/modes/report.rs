@@ -140,10 +140,11 @@ mod tests {
     }
     impl Files for Lines {
         fn read(&self, path: &str) -> Result<Vec<u8>, IoError> {
-            self.1.iter().find(|(p, _)| *p == path).map(|(_, text)| text.clone().into_bytes()).ok_or(IoError {
-                code: "ENOENT".into(),
-                message: format!("ENOENT: no such file {path}"),
-            })
+            self.1
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, text)| text.clone().into_bytes())
+                .ok_or(IoError { code: "ENOENT".into(), message: format!("ENOENT: no such file {path}") })
         }
         fn write(&self, _: &str, _: &[u8]) -> Result<(), IoError> {
             unreachable!("report writes no files")

@@ -162,7 +162,10 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
                     r.default_branch
                 })
             }
-            Err(e) => return Report::failed(Status::DispatchRejected, "", access_error(settings, release, &e, "read")),
+            Err(e) => {
+                let why = self.access_error(release, &e, "read").await;
+                return Report::failed(Status::DispatchRejected, "", why);
+            }
         };
         let (path, declaration) = match workflow::find(self.forge, release, repo, &settings.workflow, &git_ref).await {
             Ok(found) => found,
@@ -203,11 +206,8 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
                 match self.forge.dispatch(repo, &settings.workflow, &git_ref, &inputs, release.run_details()).await {
                     Ok(d) => d,
                     Err(e) => {
-                        return Report::failed(
-                            Status::DispatchRejected,
-                            "",
-                            access_error(settings, release, &e, "dispatch"),
-                        )
+                        let why = self.access_error(release, &e, "dispatch").await;
+                        return Report::failed(Status::DispatchRejected, "", why);
                     }
                 };
             let mut tracking = match (dispatched.id, dispatched.run_number) {
@@ -290,6 +290,26 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
             }
         }
         unreachable!("the loop returns on its last attempt")
+    }
+
+    /// An API error of the read or the dispatch as the user's next step; a refusal of a run's
+    /// own token says that this token can never work there.
+    async fn access_error(&self, release: Release, error: &ApiError, action: &str) -> String {
+        let repo = &self.settings.gitops_repo;
+        if matches!(error.status(), Some(403 | 404)) && self.forge.is_run_token().await {
+            let what = if action == "dispatch" { format!("dispatch in {repo}") } else { format!("read {repo}") };
+            // routers/api/v1/api.go repoAssignment @v1.25.5, @v12.0.4: 404 for every other
+            // repository; Gitea 1.26 (models/perm/access/repo_permission.go
+            // GetActionsUserRepoPermission @v1.26.4): read of public or allow-listed ones, never
+            // Actions write.
+            return format!(
+                "input 'token' is this run's own token, which cannot {what} ({error}): a run's token sees \
+                 no other repository (Gitea 1.26 lets it read public or allow-listed ones, never dispatch); store a \
+                 personal token with repository and Actions write access on {repo} as a secret and pass it in input \
+                 'token'"
+            );
+        }
+        access_error(self.settings, release, error, action)
     }
 
     /// The inputs this action has for the GitOps workflow.

@@ -228,3 +228,26 @@ fn a_workflow_in_a_folder_the_server_does_not_read_is_named() {
     let message = outcome.error.unwrap().message;
     assert!(message.contains("reads workflows only from .gitea/workflows"), "{message}");
 }
+
+#[test]
+fn the_runs_own_token_as_dispatch_token_is_named_as_the_cause() {
+    // The run token on another repository: 404 for every request (routers/api/v1/api.go
+    // repoAssignment @v1.25.5); `GET /user` names the Actions user, id -2 (models/user/user_system.go).
+    let host = FakeHost::new(|request, _| match (request.method.as_str(), route(&request.url)) {
+        ("GET", "/version") => json(200, serde_json::json!({"version": "1.25.5"})),
+        ("GET", "/repos/org/gitops") => json(404, serde_json::json!({"message": "", "url": ""})),
+        ("GET", "/user") => json(200, serde_json::json!({"id": -2, "login": "gitea-actions"})),
+        ("POST", path) if path.starts_with("/repos/org/app/statuses/") => json(201, serde_json::json!({})),
+        (method, path) => panic!("unexpected request {method} {path}"),
+    });
+    let outcome = dispatch(&host, &[]);
+    assert_eq!(outcome.outputs["status"], "dispatch_rejected");
+    let message = outcome.error.unwrap().message;
+    assert!(
+        message.contains(
+            "input 'token' is this run's own token, which cannot read org/gitops (GET /repos/org/gitops answered 404)"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("a run's token sees no other repository"), "{message}");
+}
