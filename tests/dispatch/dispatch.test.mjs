@@ -15,6 +15,12 @@
 //   flavor (each with its own consumer and, where faults are involved, its own GitOps repo);
 //   flavors run one after the other.
 //
+// Also: an organisation's GitOps repository dispatched by a bot that is not its owner; on Forgejo
+// the short `uses:` form failing (data.forgejo.org) and `default_actions_url = github` making it
+// work; through act, a consumer using the run's own token; on Gitea 1.24/1.25 one runner slot
+// and 5 consumers at once. The pipelines check that runs use the runner address while every link
+// is on the public URL.
+//
 // Where a flavor cannot name the run (Gitea 1.24), the expected run link is the repository's
 // Actions page (runLink below).
 //
@@ -22,7 +28,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -386,6 +392,26 @@ test('mode: report renders several summaries as a table, links on GITHUB_SERVER_
   assert.equal(r.outputs.rows, '5');
   assert.equal(r.outputs.malformed, '1');
   assert.match(r.log, /^::warning::gitops line 7 has 1 fields, expected 5 .*: this line is not a summary$/m);
+});
+
+test("mode: report links on the public URL of the event payload's repository.html_url, not on the runner's GITHUB_SERVER_URL", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gitops-event-'));
+  try {
+    // api.WorkflowDispatchPayload: the repository as convert.ToRepo gives it, html_url on ROOT_URL
+    const event = path.join(dir, 'event.json');
+    writeFileSync(event, JSON.stringify({ inputs: {}, ref: 'refs/heads/main', repository: { full_name: 'niko/app', html_url: 'https://git.example.test/sub/niko/app' } }));
+    const sha = '0123456789abcdef0123456789abcdef01234567';
+    const sb = { url: 'http://unused.invalid', tokenNames: {} };
+    const r = await runAction(sb, {
+      inputs: { mode: 'report', gitops: `app|1.2.3|success|${sha}|acme/gitops`, token: undefined },
+      env: { GITHUB_SERVER_URL: 'http://gitea:3000', GITHUB_API_URL: undefined, GITHUB_REPOSITORY: 'niko/app', GITHUB_EVENT_PATH: event },
+    });
+    assert.equal(r.code, 0, r.log);
+    assert.ok(r.summary.includes(`| ✅ | app | \`1.2.3\` | success | [\`0123456\`](https://git.example.test/sub/acme/gitops/commit/${sha}) | [acme/gitops](https://git.example.test/sub/acme/gitops) |`), r.summary);
+    assert.ok(!r.summary.includes('gitea:3000'), r.summary);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 for (const flavor of FLAVOR_NAMES) {

@@ -1,7 +1,11 @@
 // `mode: update` against the sandbox, in every flavor: the committed dist/index.js runs as the
 // runner runs it (INPUT_* environment, $GITHUB_OUTPUT), and the sandbox's real git history is
 // checked after each case. One case per flavor goes through the whole path instead: a dispatch
-// of examples/gitops-repo's gitops-service.yaml, run by the real act.
+// of examples/gitops-repo's gitops-service.yaml, run by the real act (on Forgejo with the action
+// named by URL, as README tells Forgejo users). Also: a server that leaves the file's content out
+// (max_blob_size), rejected pushes (every flavor; Gitea 1.26's 403 for hooks, protection and
+// ref-lock races), and, through act, the run's own token on another repository and a Gitea 1.26
+// job whose `permissions:` give no contents write.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
