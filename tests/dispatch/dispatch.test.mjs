@@ -605,27 +605,29 @@ for (const flavor of FLAVOR_NAMES) {
         });
       });
 
-      test('a hung run with timeout 5s: timed_out, a failure status, the summary line with no sha, exit code 1', { timeout: 120_000 }, async () => {
+      test('a hung run with timeout 10s: timed_out, a failure status, the summary line with no sha, exit code 1', { timeout: 120_000 }, async () => {
         const repo = 'niko/hanging-gitops';
         await api(sb, 'POST', '/_sandbox/faults', { body: { route: `RUN ${repo}/gitops-service.yaml`, kind: 'run-hang' } });
-        const r = await runAction(sb, { consumer: 'hanging', sha: consumerSha.hanging, inputs: { version: '3.0.1', gitops_repo: repo, timeout: '5s' } });
+        // 10 s: enough, on 2 busy cores, for the checks before the dispatch (the timeout bounds them too)
+        const r = await runAction(sb, { consumer: 'hanging', sha: consumerSha.hanging, inputs: { version: '3.0.1', gitops_repo: repo, timeout: '10s' } });
         const [run] = await runsOf(sb, repo);
+        assert.ok(run, `the run was dispatched before the timeout:\n${r.log}`);
         const stillRunning = run.status;
 
         await api(sb, 'POST', `/_sandbox/runs/${run.id}/cancel`);
         assert.equal(r.code, 1, r.log);
         assert.notEqual(stillRunning, 'completed', 'the run had not ended when the consumer gave up');
         assert.equal(r.outputs.status, 'timed_out', r.log);
-        assert.ok(r.ms >= 5000 && r.ms < 60_000, `gave up after the timeout (${r.ms} ms)`);
-        assert.match(r.log, /^::error::GitOps deployment timed_out: no result within 5 s \(input 'timeout'\)$/m);
+        assert.ok(r.ms >= 10_000 && r.ms < 60_000, `gave up after the timeout (${r.ms} ms)`);
+        assert.match(r.log, /^::error::GitOps deployment timed_out: no result within 10 s \(input 'timeout'\)$/m);
         assert.equal(r.outputs.summary, `hanging|3.0.1|timed_out||${repo}`);
         assert.equal(r.outputs.run_url, runLink(sb, flavor, run, repo));
         await assertStatuses(sb, 'niko/hanging', consumerSha.hanging, {
           context: 'gitops/hanging',
           pendingUrl: runLink(sb, flavor, run, repo),
-          final: { state: 'failure', target_url: runLink(sb, flavor, run, repo), description: /^timed_out: no result within 5 s \(input 'timeout'\)$/ },
+          final: { state: 'failure', target_url: runLink(sb, flavor, run, repo), description: /^timed_out: no result within 10 s \(input 'timeout'\)$/ },
         });
-        assert.ok(r.summary.includes(`| timed_out | \`3.0.1\` | — | [run](${runLink(sb, flavor, run, repo)}) | no result within 5 s (input 'timeout') |`), r.summary);
+        assert.ok(r.summary.includes(`| timed_out | \`3.0.1\` | — | [run](${runLink(sb, flavor, run, repo)}) | no result within 10 s (input 'timeout') |`), r.summary);
       });
 
       test('a rejected dispatch (read-only token, missing workflow): dispatch_rejected, a clear message, the summary line, exit code 1', { timeout: 60_000 }, async () => {
