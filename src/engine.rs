@@ -125,7 +125,7 @@ pub fn edit(source: &[u8], expression: &Expr, vars: &Vars, json: bool) -> Result
     }
     let src = std::str::from_utf8(source).map_err(|_| EditError::Binary)?;
     let stream = Stream::parse(src).map_err(EditError::Syntax)?;
-    let layout = Layout::detect(src, indent_step(&stream), json);
+    let layout = Layout::of(src, indent_step(&stream), json);
 
     let mut expected = Vec::with_capacity(stream.docs.len());
     let mut documents: Vec<DocumentEdit<'_>> = Vec::new();
@@ -455,8 +455,8 @@ fn verify(output: &str, expected: &[Value]) -> Result<(), EditError> {
     Ok(())
 }
 
-/// The file's indentation step: the most common extra indentation of a nested block mapping or
-/// sequence under its parent key (2 when the file has none).
+/// The file's indentation step: the most common extra indentation of a nested block mapping
+/// under its parent key (2 when the file has none).
 fn indent_step(stream: &Stream<'_>) -> usize {
     let mut counts = [0usize; 9];
     for doc in &stream.docs {

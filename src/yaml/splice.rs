@@ -23,8 +23,9 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Reads the line ending from the first line break; the indent step is given by the caller.
-    pub fn detect(src: &str, indent_step: usize, json: bool) -> Self {
+    /// The conventions of `src`: its line ending (from the first line break), with the indent
+    /// step the caller measured and whether it is JSON.
+    pub fn of(src: &str, indent_step: usize, json: bool) -> Self {
         let eol = match src.find('\n') {
             Some(i) if i > 0 && src.as_bytes()[i - 1] == b'\r' => "\r\n",
             _ => "\n",
