@@ -21,7 +21,7 @@ use follower::Follower;
 /// How often a run cancelled by a newer dispatch (Gitea 1.24/1.25) is dispatched again.
 pub const MAX_DISPATCHES: u32 = 6;
 /// How long after the deadline the final status may still be written.
-const STATUS_GRACE_MS: f64 = 10_000.0;
+const STATUS_GRACE_MS: f64 = 5_000.0;
 /// The first pause between polls.
 const FIRST_POLL_MS: u64 = 1_000;
 /// The longest status description sent (servers keep 255 characters).

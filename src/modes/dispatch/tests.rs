@@ -237,7 +237,8 @@ fn a_server_that_never_answers_ends_the_dispatch_within_its_timeout() {
     let outcome = dispatch(&host, &[("timeout", "10s")]);
     assert!(!outcome.ok);
     let took = host.now.get() - started;
-    assert!(took <= 20_000.0, "took {took} ms");
+    // 10 s for the dispatch, 5 s more for the final status (issue #12: under 20 s).
+    assert!(took <= 15_000.0, "took {took} ms");
     assert!(outcome.outputs["summary"].ends_with("|failure||org/gitops"), "{:?}", outcome.outputs);
 }
 
