@@ -7,6 +7,7 @@
 use std::fmt;
 
 use crate::expr::{self, Attribute, AttributeChange, Expr, ExprError, Source, Step, Vars};
+use crate::sorting::sort_by;
 use crate::value::Value;
 use crate::yaml::diff::{diff, path_segment, path_text, Edit, Located, Slot};
 use crate::yaml::document::{reads_as, Node, NodeKind, Stream, SyntaxError};
@@ -201,7 +202,7 @@ pub fn edit(source: &[u8], expression: &Expr, vars: &Vars, json: bool) -> Result
             });
         }
     }
-    changes.sort_by_key(|c| (c.document, c.line));
+    sort_by(&mut changes, |a, b| (a.document, a.line).cmp(&(b.document, b.line)));
     Ok(Edited { bytes: output.into_bytes(), changes })
 }
 
@@ -272,7 +273,7 @@ impl<'n> DocumentEdit<'n> {
             }
         }
         for (collection, mut indices) in flow_removals {
-            indices.sort_unstable();
+            sort_by(&mut indices, |a, b| a.cmp(b));
             patches.extend(flow_deletions(collection, &indices));
         }
         let presentation = Presentation::new(stream, self.index, layout);
@@ -406,7 +407,7 @@ fn leaves_of(located: &Located<'_>) -> Vec<String> {
     for value in located.old.iter().chain(&located.new) {
         leaf_paths(&located.path, value, &mut out);
     }
-    out.sort_unstable();
+    sort_by(&mut out, |a, b| a.cmp(b));
     out.dedup();
     out
 }

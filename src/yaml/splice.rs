@@ -4,6 +4,7 @@
 use std::ops::Range;
 
 use crate::expr::{is_timestamp, Step};
+use crate::sorting::sort_by;
 use crate::value::Value;
 
 use super::diff::{Edit, Slot};
@@ -137,7 +138,7 @@ pub fn properties(src: &str, node: &Node) -> Result<Properties, SpliceError> {
 
 /// Applies non-overlapping patches to `src`.
 pub fn apply(src: &str, mut patches: Vec<Patch>) -> Result<String, SpliceError> {
-    patches.sort_by_key(|p| (p.range.start, p.range.end));
+    sort_by(&mut patches, |a, b| (a.range.start, a.range.end).cmp(&(b.range.start, b.range.end)));
     let mut out = String::with_capacity(src.len() + patches.iter().map(|p| p.text.len()).sum::<usize>());
     let mut at = 0;
     for patch in &patches {

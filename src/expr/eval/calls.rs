@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 
 use regex_lite::Regex;
 
+use crate::sorting::sort_by;
 use crate::value::{parse_int, Map, Value};
 
 use super::super::builtins::{EnvsubstFlags, Func};
@@ -31,7 +32,7 @@ impl Cx<'_> {
             Func::Del => {
                 let mut targets = self.eval(&args[0], input)?.places;
                 // Deepest and last first, so earlier places stay valid (as yq deletes).
-                targets.sort_by(|x, y| (y.doc, &y.path).cmp(&(x.doc, &x.path)));
+                sort_by(&mut targets, |x, y| (y.doc, &y.path).cmp(&(x.doc, &x.path)));
                 targets.dedup();
                 let mut deleted_input = false;
                 for target in &targets {
@@ -220,7 +221,7 @@ impl Cx<'_> {
                         _ => None,
                     };
                     let mut order: Vec<usize> = (0..keyed.len()).collect();
-                    order.sort_by(|&a, &b| by_key(&keyed[a], &keyed[b]));
+                    sort_by(&mut order, |&a, &b| by_key(&keyed[a], &keyed[b]));
                     match keys {
                         Some(keys) => {
                             Value::Map(order.into_iter().map(|i| (keys[i].clone(), keyed[i].1.clone())).collect())
