@@ -212,16 +212,64 @@ async function resolveRef(gitDir, ref) {
   return null;
 }
 
-async function branchSha(gitDir, branch) {
-  return revParse(gitDir, `refs/heads/${branch}^{commit}`);
+// Refs are read from the repository's files (a loose ref, else packed-refs) rather than by a git
+// process per lookup: git writes them through a lock file and a rename, so a read sees the old or
+// the new value. Names that could leave refs/ go through `git rev-parse` instead.
+const SAFE_REF = /^refs\/(?:[A-Za-z0-9_+@=-][A-Za-z0-9._+@=-]*\/)*[A-Za-z0-9_+@=-][A-Za-z0-9._+@=-]*$/;
+
+function packedRefs(gitDir) {
+  const out = new Map();
+  let text;
+  try {
+    text = fs.readFileSync(path.join(gitDir, 'packed-refs'), 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    if (!line || line[0] === '#' || line[0] === '^') continue;
+    const sp = line.indexOf(' ');
+    out.set(line.slice(sp + 1), line.slice(0, sp));
+  }
+  return out;
 }
 
+// The sha a full ref name points at, or null.
+async function refSha(gitDir, ref) {
+  if (!SAFE_REF.test(ref) || ref.includes('..') || ref.endsWith('.lock')) return revParse(gitDir, `${ref}^{commit}`);
+  try {
+    const t = fs.readFileSync(path.join(gitDir, ref), 'utf8').trim();
+    if (isSha(t)) return t;
+  } catch (e) {
+    if (!['ENOENT', 'ENOTDIR', 'EISDIR'].includes(e.code)) throw e;
+  }
+  return packedRefs(gitDir).get(ref) || null;
+}
+
+async function branchSha(gitDir, branch) {
+  return refSha(gitDir, `refs/heads/${branch}`);
+}
+
+// Every branch with its tip, sorted by name (as `git for-each-ref refs/heads/`).
 async function listBranches(gitDir) {
-  const r = await run(['for-each-ref', '--format=%(refname:short) %(objectname)', 'refs/heads/'], { gitDir });
-  return r.text.split('\n').filter(Boolean).map((l) => {
-    const [name, sha] = l.split(' ');
-    return { name, sha };
-  });
+  const found = new Map();
+  for (const [ref, sha] of packedRefs(gitDir)) if (ref.startsWith('refs/heads/')) found.set(ref.slice('refs/heads/'.length), sha);
+  const walk = (dir, prefix) => {
+    let ents;
+    try {
+      ents = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of ents) {
+      if (e.isDirectory()) walk(path.join(dir, e.name), `${prefix}${e.name}/`);
+      else if (!e.name.endsWith('.lock')) {
+        const t = fs.readFileSync(path.join(dir, e.name), 'utf8').trim();
+        if (isSha(t)) found.set(prefix + e.name, t);
+      }
+    }
+  };
+  walk(path.join(gitDir, 'refs', 'heads'), '');
+  return [...found.entries()].sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0]))).map(([name, sha]) => ({ name, sha }));
 }
 
 function parseLsTree(text) {
@@ -561,6 +609,7 @@ module.exports = {
   isSha,
   revParse,
   resolveRef,
+  refSha,
   branchSha,
   listBranches,
   treeEntry,

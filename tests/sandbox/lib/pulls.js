@@ -44,7 +44,33 @@ const pullRef = (pr) => `refs/pull/${pr.index}/head`;
 
 // The PR's head commit: the head branch's tip while it exists, else refs/pull/N/head.
 async function headShaOf(repo, pr) {
-  return (await git.branchSha(repo.gitDir, pr.headBranch)) || (await git.revParse(repo.gitDir, `${pullRef(pr)}^{commit}`));
+  return (await git.branchSha(repo.gitDir, pr.headBranch)) || (await git.refSha(repo.gitDir, pullRef(pr)));
+}
+
+// The git side of a PR's test for one (base tip, head tip) pair: commits are immutable, so it is
+// computed once (merge base, commits behind, the three-way merge, the changed files and counts).
+const pairCache = new Map();
+function testPair(gitDir, baseSha, headSha) {
+  const key = `${gitDir}\0${baseSha}\0${headSha}`;
+  if (!pairCache.has(key)) {
+    if (pairCache.size > 5000) pairCache.delete(pairCache.keys().next().value);
+    const p = computePair(gitDir, baseSha, headSha);
+    p.catch(() => pairCache.delete(key));
+    pairCache.set(key, p);
+  }
+  return pairCache.get(key);
+}
+
+async function computePair(gitDir, baseSha, headSha) {
+  const mb = await git.mergeBase(gitDir, baseSha, headSha);
+  if (!mb) return { status: 'conflict', mergeBase: '', behind: 0, conflicts: [], diff: { files: [], additions: 0, deletions: 0 } }; // unrelated histories
+  const behind = baseSha === mb ? 0 : (await git.commitsBetween(gitDir, mb, baseSha)).length;
+  const diff = await git.diffStat(gitDir, mb, headSha);
+  if (headSha === mb) return { status: 'ancestor', mergeBase: mb, behind, conflicts: [], diff };
+  const m = await git.mergeTree(gitDir, baseSha, headSha);
+  if (m.conflicts.length) return { status: 'conflict', mergeBase: mb, behind, conflicts: m.conflicts, diff };
+  const empty = m.tree === (await git.readCommit(gitDir, baseSha)).tree;
+  return { status: empty ? 'empty' : 'mergeable', mergeBase: mb, behind, conflicts: [], diff };
 }
 
 // services/pull/patch.go checkPullRequestMergeableByTmpRepo (the same steps in all five tags):
@@ -53,33 +79,25 @@ async function headShaOf(repo, pr) {
 // that match the base rule's protected_file_patterns. `checking` while a re-test is pending
 // (the `pull_check_ms` setting). A merged PR keeps what it had.
 async function testPull(sb, repo, pr) {
-  if (pr.hasMerged) return { status: 'merged', baseSha: pr.mergedBaseSha, headSha: pr.headSha, mergeBase: pr.mergeBase, conflicts: [], behind: 0, protectedFiles: [] };
   const baseSha = await git.branchSha(repo.gitDir, pr.baseBranch);
-  const headSha = await headShaOf(repo, pr);
-  const out = { baseSha, headSha, mergeBase: pr.mergeBase || '', conflicts: [], behind: 0, protectedFiles: [] };
-  if (!baseSha || !headSha) return { ...out, status: 'error' };
-  const mb = await git.mergeBase(repo.gitDir, baseSha, headSha);
-  if (!mb) return { ...out, status: 'conflict' }; // unrelated histories
-  out.mergeBase = mb;
-  pr.mergeBase = mb;
-  out.behind = baseSha === mb ? 0 : (await git.commitsBetween(repo.gitDir, mb, baseSha)).length;
-  let status;
-  if (headSha === mb) status = 'ancestor';
-  else {
-    const m = await git.mergeTree(repo.gitDir, baseSha, headSha);
-    if (m.conflicts.length) {
-      out.conflicts = m.conflicts;
-      status = 'conflict';
-    } else if (m.tree === (await git.readCommit(repo.gitDir, baseSha)).tree) status = 'empty';
-    else {
-      status = 'mergeable';
-      const rule = protection.firstMatch(sb.flavor, repo, pr.baseBranch);
-      const pats = rule ? filePatterns(rule.protectedFilePatterns) : [];
-      if (pats.length) out.protectedFiles = (await git.diffStat(repo.gitDir, mb, headSha)).files.filter((f) => matchesAny(pats, f)).map((f) => f.toLowerCase());
-    }
+  const branchSha = await git.branchSha(repo.gitDir, pr.headBranch);
+  const headSha = branchSha || (await git.refSha(repo.gitDir, pullRef(pr)));
+  const refs = { baseSha, headSha, branchSha };
+  if (pr.hasMerged) {
+    const { diff } = await testPair(repo.gitDir, pr.mergedBaseSha, pr.headSha);
+    return { ...refs, status: 'merged', headSha: pr.headSha, mergeBase: pr.mergeBase, conflicts: [], behind: 0, protectedFiles: [], diff };
   }
-  if (pr.checkingUntil && Date.now() < pr.checkingUntil && status !== 'conflict') status = 'checking';
-  return { ...out, status };
+  if (!baseSha || !headSha) return { ...refs, status: 'error', mergeBase: pr.mergeBase || '', conflicts: [], behind: 0, protectedFiles: [], diff: null };
+  const pair = await testPair(repo.gitDir, baseSha, headSha);
+  if (pair.mergeBase) pr.mergeBase = pair.mergeBase;
+  const out = { ...refs, ...pair, mergeBase: pr.mergeBase || '', protectedFiles: [] };
+  if (pair.status === 'mergeable') {
+    const rule = protection.firstMatch(sb.flavor, repo, pr.baseBranch);
+    const pats = rule ? filePatterns(rule.protectedFilePatterns) : [];
+    out.protectedFiles = pats.length ? pair.diff.files.filter((f) => matchesAny(pats, f)).map((f) => f.toLowerCase()) : [];
+  }
+  if (pr.checkingUntil && Date.now() < pr.checkingUntil && pair.status !== 'conflict') out.status = 'checking';
+  return out;
 }
 
 // PullRequest.Mergeable(): not while checking, on a conflict or an error, nor for a WIP title.
@@ -383,6 +401,8 @@ async function runAutoMerge(sb, repo, pr, why) {
   const perm = sb.userPermission(am.doer, repo);
   const failed = checkMergeable(sb, repo, pr, t, am.doer, perm, 'general', false);
   if (failed) return note(`CheckPullMergeable: ${failed.reason || failed.code}`);
+  // Forgejo (@v11.0.15, @v12.0.4) drops the schedule before merging, Gitea when the merge succeeded
+  if (sb.flavor.kind === 'forgejo') pr.autoMerge = null;
   try {
     await mergeCommits(sb, repo, pr, t, am.doer, am.style, am.message, '');
   } catch (e) {

@@ -338,6 +338,7 @@ class Spec {
       errors.push(...checkErrorShape(body));
       return errors;
     }
+    if (body === undefined && isError && EMPTY_ERROR_BODIES.some(([id, st]) => id === op.operationId && st === String(status))) return errors;
     const resp = { ...this.resolveResponse(declared) };
     const patch = RESPONSE_PATCHES.find(([id, st]) => id === op.operationId && st === String(status));
     if (patch && resp.schema) resp.schema = patch[2](resp.schema);
@@ -348,7 +349,7 @@ class Spec {
         if (!v(body)) for (const e of v.errors) errors.push(`response${e.instancePath || ''} ${e.message}${e.params && e.params.allowedValues ? ' ' + JSON.stringify(e.params.allowedValues) : ''}`);
       }
     } else if (isError) {
-      if (!(body === undefined && EMPTY_ERROR_BODIES.some(([id, st]) => id === op.operationId && st === String(status)))) errors.push(...checkErrorShape(body));
+      errors.push(...checkErrorShape(body));
     } else if (body !== undefined && status === 204) {
       errors.push(`status 204 of ${op.operationId} must not have a body`);
     }

@@ -18,9 +18,10 @@ const htmlUrl = (sb, repo, index) => `${sb.url}/${repo.owner}/${repo.name}/pulls
 async function pullJson(sb, repo, pr, perm) {
   const issue = pr.issue;
   const t = await P.testPull(sb, repo, pr);
-  const baseSha = (await git.branchSha(repo.gitDir, pr.baseBranch)) || '';
-  const branchSha = await git.branchSha(repo.gitDir, pr.headBranch);
-  const headSha = branchSha || (await git.revParse(repo.gitDir, `${P.pullRef(pr)}^{commit}`)) || '';
+  const baseSha = t.baseSha || '';
+  const branchSha = t.branchSha;
+  // after a merge the head shown is still the branch's tip while it exists
+  const headSha = branchSha || (pr.hasMerged ? pr.headSha : t.headSha) || '';
   const r = repoJson(sb, repo, perm);
   const url = htmlUrl(sb, repo, pr.index);
   const gitea = sb.flavor.kind === 'gitea';
@@ -60,11 +61,8 @@ async function pullJson(sb, repo, pr, perm) {
     closed_at: issue.closed,
     pin_order: 0,
   };
-  // ReviewComments has omitempty: code comments only, none here
-  if (pr.mergeBase && headSha) {
-    const d = await git.diffStat(repo.gitDir, pr.mergeBase, headSha);
-    Object.assign(j, { additions: d.additions, deletions: d.deletions, changed_files: d.files.length });
-  }
+  // ReviewComments has omitempty: code comments only, none here; the diff from the merge base
+  if (t.diff) Object.assign(j, { additions: t.diff.additions, deletions: t.diff.deletions, changed_files: t.diff.files.length });
   if (gitea && sb.flavor.name === 'gitea-1.26') j.content_version = 0; // modules/structs/pull.go @v1.26.4
   if (!gitea) j.flow = 0; // Forgejo: 0 = a branch, 1 = AGit
   return j;
