@@ -314,3 +314,24 @@ for (const flavor of Object.keys(FLAVORS)) {
     });
   });
 }
+
+describe('branch protection from the seed', () => {
+  it('a repository\'s `branch_protections` become rules; a bad one stops the sandbox from starting', async () => {
+    const seed = protectionSeed();
+    seed.repos[0].branch_protections = [{ rule_name: 'main', enable_push: true, enable_push_whitelist: true, push_whitelist_usernames: ['wendy'] }, { rule_name: 'release/*' }];
+    const sb = await startSandbox({ flavor: 'forgejo-12', seed, capacity: 0 });
+    try {
+      const rules = (await api(sb, 'GET', '/repos/niko/gitops/branch_protections', { token: sb.tokenNames.niko })).body;
+      assert.deepEqual(rules.map((r) => [r.rule_name, r.enable_push, r.push_whitelist_usernames]), [['main', true, ['wendy']], ['release/*', false, []]]);
+      const cur = await api(sb, 'GET', '/repos/niko/gitops/contents/README.md', { token: sb.tokenNames.niko });
+      const w = await api(sb, 'PUT', '/repos/niko/gitops/contents/README.md', { token: sb.tokenNames.niko, body: { content: b64('x\n'), sha: cur.body.sha } });
+      assert.deepEqual([w.status, w.body.message], [403, 'user cannot commit to repo [user: niko]']);
+      assert.deepEqual(await violations(sb), []);
+    } finally {
+      await sb.stop();
+    }
+    const bad = protectionSeed();
+    bad.repos[0].branch_protections = [{ rule_name: 'main', push_whitelist_usernames: ['ghost'] }];
+    await assert.rejects(startSandbox({ seed: bad, capacity: 0 }), /seed: repo niko\/gitops: branch protection "main": user does not exist \[uid: 0, name: ghost\]/);
+  });
+});

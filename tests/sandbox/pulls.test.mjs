@@ -69,8 +69,13 @@ for (const flavor of Object.keys(FLAVORS)) {
       assert.equal(pr.flow, gitea ? undefined : 0, 'Forgejo has `flow`');
       assert.equal(pr.content_version, flavor === 'gitea-1.26' ? 0 : undefined, 'content_version from Gitea 1.26');
       assert.equal((await call('GET', `${R}/pulls/1`, 'niko')).status, 404, 'issue #1 is not a pull request');
+      const repo = (await call('GET', R, 'niko')).body;
+      assert.deepEqual([repo.open_issues_count, repo.open_pr_counter], [1, 1]);
       const asIssue = (await call('GET', `${R}/issues/2`, 'niko')).body;
       assert.deepEqual([asIssue.pull_request.merged, asIssue.pull_request.html_url], [false, pr.url]);
+      const viaRunner = await api({ url: sb.runnerUrl }, 'GET', `${R}/pulls/2`, { token: T.niko });
+      assert.notEqual(sb.runnerUrl, sb.url);
+      assert.equal(viaRunner.body.html_url, `${sb.url}/niko/gitops/pulls/2`, 'asked through the runner address: still the public URL');
       const got = await call('GET', `${R}/pulls/2`, 'bob');
       assert.equal(got.status, 200, 'a reader may read it');
       assert.equal(got.body.title, 'View me');
