@@ -145,6 +145,8 @@ for (const flavor of Object.keys(FLAVORS)) {
     });
 
     it('refusals: head_commit_id 409, closed 404, WIP 405, conflict 405 `Please try again later` (mergeable false), a reader 405, manually-merged 405', async () => {
+      const unknown = await merge({ number: 9999 }, { Do: 'merge' });
+      assert.deepEqual([unknown.status, unknown.body.message, unknown.body.errors.length], [404, 'GetPullRequestByIndex', 1]);
       const p = await pr();
       const stale = await merge(p, { Do: 'merge', head_commit_id: 'a'.repeat(40) });
       assert.deepEqual([stale.status, stale.body.message], [409, 'head out of date']);

@@ -88,6 +88,10 @@ function reviewJson(sb, repo, pr, r) {
   };
 }
 
+// APIErrorNotFound("GetPullRequestByIndex", err) / ctx.NotFound("GetPullRequestByIndex", err)
+// (MergePullRequest, CreatePullReview): the string is the message, the error is listed
+const noSuchPull = (repo) => new ApiError(404, 'GetPullRequestByIndex', { notFoundMessage: true, errors: [`pull request does not exist [id: 0, issue_id: 0, head_repo_id: 0, base_repo_id: ${repo.id}, head_branch: , base_branch: ]`] });
+
 function pullOr404(ctx) {
   const pr = P.findPull(ctx.repo, ctx.params.index);
   if (!pr) throw new ApiError(404, '', { notFound: true });
@@ -336,7 +340,7 @@ function mergeForm(ctx) {
 async function merge(ctx) {
   const { sb, repo, flavor, auth, perm } = ctx;
   const pr = P.findPull(repo, ctx.params.index);
-  if (!pr) throw new ApiError(404, 'GetPullRequestByIndex', { notFoundMessage: true, errors: [] });
+  if (!pr) throw noSuchPull(repo);
   const form = mergeForm(ctx);
   if (!form.style) throw new ApiError(422, '[Do]: Required');
   if (!STYLES.includes(form.style)) throw new ApiError(422, '[Do]: In');
@@ -421,7 +425,7 @@ const listReviews = (ctx) => {
 async function createReview(ctx) {
   const { sb, repo, auth, perm, flavor } = ctx;
   const pr = P.findPull(repo, ctx.params.index);
-  if (!pr) throw new ApiError(404, 'GetPullRequestByIndex', { notFoundMessage: true, errors: [] });
+  if (!pr) throw noSuchPull(repo);
   const f = ctx.body || {};
   const event = f.event || '';
   const body = String(f.body || '');
