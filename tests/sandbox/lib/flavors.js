@@ -4,7 +4,8 @@
 // lib/api/), with the upstream file and tag it was read from. Sources:
 //   Gitea   /work/.mirror/davidlovas+gitea/repo         tags v1.24.7, v1.25.5, v1.26.4
 //   Forgejo /work/.mirror/rohitkumarankam+forgejo/repo  tags v11.0.15, v12.0.4
-// (`git -C DIR show TAG:path`), summarised with citations in /work/notes/forge-facts-11.md.
+// (`git -C DIR show TAG:path`), summarised with citations in /work/notes/forge-facts-11.md and,
+// for branch protection and pull requests, /work/notes/forge-facts-14.md.
 
 const GITEA_SPEC = 'swagger.v1.26.4.json';
 const FORGEJO_SPEC = 'forgejo.swagger.v15.0.3.json';

@@ -311,7 +311,6 @@ module.exports = {
   sortedRules,
   firstMatch,
   canUserPush,
-  canUserForcePush,
   isMergeWhitelisted,
   isOfficialReviewer,
   verifyContentsWrite,

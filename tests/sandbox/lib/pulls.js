@@ -221,7 +221,7 @@ function approvals(pr, rule, headSha) {
 
 // services/pull/merge.go CheckPullBranchProtections (all five tags): the first reason the base's
 // rule refuses the merge, or null.
-function protectionFailure(sb, repo, pr, t, { skipProtectedFiles = false } = {}) {
+function protectionFailure(sb, repo, pr, t) {
   const rule = protection.firstMatch(sb.flavor, repo, pr.baseBranch);
   if (!rule) return null;
   if (!statusChecksPass(sb, repo, rule, t.headSha)) return 'Not all required status checks successful';
@@ -229,7 +229,7 @@ function protectionFailure(sb, repo, pr, t, { skipProtectedFiles = false } = {})
   if (rule.block_on_rejected_reviews && pr.reviews.some((r) => r.type === 'REQUEST_CHANGES' && r.official && !r.dismissed)) return 'There are requested changes';
   if (rule.block_on_official_review_requests && pr.reviewRequests.some((q) => q.official)) return 'There are official review requests';
   if (rule.block_on_outdated_branch && t.behind > 0) return 'The head branch is behind the base branch';
-  if (!skipProtectedFiles && filePatterns(rule.protectedFilePatterns).length && t.protectedFiles.length) return 'Changed protected files';
+  if (filePatterns(rule.protectedFilePatterns).length && t.protectedFiles.length) return 'Changed protected files';
   return null;
 }
 
@@ -452,10 +452,6 @@ module.exports = {
   headShaOf,
   testPull,
   viewMergeable,
-  requiredContextsState,
-  latestStatuses,
-  statusChecksPass,
-  protectionFailure,
   allowedToMerge,
   checkMergeable,
   defaultMergeMessage,

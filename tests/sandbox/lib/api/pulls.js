@@ -474,4 +474,4 @@ const routes = [
   { operationId: 'repoCreatePullReview', access: 'reader', unit: 'code', token: true, handler: createReview },
 ];
 
-module.exports = { routes, pullJson };
+module.exports = { routes };
