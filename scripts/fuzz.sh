@@ -10,8 +10,8 @@
 # nightly flags; on stable Rust RUSTC_BOOTSTRAP=1 enables them for this build only.
 #
 # Environment:
-#   SANITIZER        none (default: the crate and its dependencies forbid unsafe code, and
-#                    no sanitizer runs about twice as fast) or address
+#   SANITIZER        none (default: the crate has no unsafe code of its own, and no
+#                    sanitizer runs about twice as fast) or address
 #   FUZZ_TARGET_DIR  build directory (default: $CARGO_TARGET_DIR/fuzz, else fuzz/target)
 #   FUZZ_JOBS        parallel fuzzing processes (default 1)
 #   FUZZ_KEEP_GOING  1: fork mode (-fork=FUZZ_JOBS) that records crashes, timeouts and

@@ -6,11 +6,16 @@
 
 use std::fmt;
 
-use crate::expr::{self, Expr, ExprError, Vars};
+use crate::expr::{self, Attribute, AttributeChange, Expr, ExprError, Source, Step, Vars};
+use crate::sorting::sort_by;
 use crate::value::Value;
-use crate::yaml::diff::{diff, path_segment, Edit, Located};
+use crate::yaml::diff::{diff, path_segment, path_text, Edit, Located, Slot};
 use crate::yaml::document::{reads_as, Node, NodeKind, Stream, SyntaxError};
-use crate::yaml::splice::{apply, patches_for, Layout, Patch};
+use crate::yaml::presentation::{reads_back, Presentation};
+use crate::yaml::render::{Styles, Written};
+use crate::yaml::scalar::Context;
+use crate::yaml::source::DocumentSource;
+use crate::yaml::splice::{apply, flow_deletions, patches_for, Layout, Patch};
 
 /// The largest file the engine edits.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
@@ -111,6 +116,7 @@ pub fn is_json(file_name: &str) -> bool {
 ///
 /// `json` selects JSON conventions for new text (quoted keys and strings). Each document is
 /// evaluated on its own; a document for which the expression yields nothing stays as it is.
+/// Styles, tags and comments the expression sets are written too, and read back.
 pub fn edit(source: &[u8], expression: &Expr, vars: &Vars, json: bool) -> Result<Edited, EditError> {
     if source.len() > MAX_FILE_BYTES {
         return Err(EditError::TooLarge { bytes: source.len() });
@@ -120,25 +126,32 @@ pub fn edit(source: &[u8], expression: &Expr, vars: &Vars, json: bool) -> Result
     }
     let src = std::str::from_utf8(source).map_err(|_| EditError::Binary)?;
     let stream = Stream::parse(src).map_err(EditError::Syntax)?;
-    let layout = Layout::detect(src, indent_step(&stream), json);
+    let layout = Layout::of(src, indent_step(&stream), json);
 
     let mut expected = Vec::with_capacity(stream.docs.len());
-    let mut located: Vec<(usize, Located<'_>)> = Vec::new();
+    let mut documents: Vec<DocumentEdit<'_>> = Vec::new();
     for (index, doc) in stream.docs.iter().enumerate() {
-        let mut results = expr::evaluate(expression, stream.value_of(&doc.root), vars)
+        let source = DocumentSource::new(&stream, index);
+        let evaluated = expr::evaluate_document(expression, stream.value_of(&doc.root), vars, &source)
             .map_err(|error| EditError::Expression { document: index, error })?;
-        let new = match results.len() {
+        let mut outputs = evaluated.outputs;
+        let new = match outputs.len() {
             0 => stream.value_of(&doc.root),
             1 => {
-                let new = results.remove(0);
-                located.extend(diff(&stream, &doc.root, &new).into_iter().map(|l| (index, l)));
-                new
+                let output = outputs.remove(0);
+                // Attributes belong to the input document: they apply when it is the output.
+                let attributes = if output.path.as_deref() == Some(&[]) { evaluated.attributes } else { Vec::new() };
+                let located = diff(&stream, &doc.root, &output.value);
+                if !located.is_empty() || !attributes.is_empty() {
+                    documents.push(DocumentEdit { index, located, attributes: last_of_each(attributes) });
+                }
+                output.value
             }
             count => return Err(EditError::ManyResults { document: index, count }),
         };
         expected.push(new);
     }
-    if located.is_empty() {
+    if documents.is_empty() {
         return Ok(Edited { bytes: source.to_vec(), changes: Vec::new() });
     }
     if src.match_indices('\r').any(|(at, _)| src.as_bytes().get(at + 1) != Some(&b'\n')) {
@@ -150,35 +163,230 @@ pub fn edit(source: &[u8], expression: &Expr, vars: &Vars, json: bool) -> Result
     }
 
     let mut patches: Vec<Patch> = Vec::new();
-    for (_, l) in &located {
-        let node = l.edit.node();
-        if stream.is_aliased(node.anchor) {
-            return Err(EditError::Unsafe(format!(
-                "{} is an anchor that aliases (*name) elsewhere repeat; changing it would change them too: \
-                 edit a copy instead of the anchored value",
-                l.path
-            )));
-        }
-        let more =
-            patches_for(src, &l.edit, &layout).map_err(|e| EditError::Unsafe(format!("{} at {}", e.0, l.path)))?;
-        patches.extend(more);
+    for document in &mut documents {
+        patches.extend(document.patches(&stream, &layout, &expected[document.index])?);
     }
     let output = apply(src, patches).map_err(|e| EditError::Unsafe(e.0))?;
     verify(&output, &expected)?;
+    verify_attributes(&output, &documents)?;
 
     let line_starts = LineIndex::new(src);
-    let changes = located
-        .into_iter()
-        .map(|(document, l)| Change {
-            leaves: leaves_of(&l),
-            path: l.path,
-            old: l.old.map(|v| v.to_string()),
-            new: l.new.map(|v| v.to_string()),
-            line: line_starts.line_of(l.offset),
-            document,
-        })
-        .collect();
+    let mut changes = Vec::new();
+    for document in documents {
+        for l in document.located {
+            changes.push(Change {
+                leaves: leaves_of(&l),
+                path: l.path,
+                old: l.old.map(|v| v.to_string()),
+                new: l.new.map(|v| v.to_string()),
+                line: line_starts.line_of(l.offset),
+                document: document.index,
+            });
+        }
+        let source = DocumentSource::new(&stream, document.index);
+        for change in document.attributes {
+            let before = match change.attribute {
+                Attribute::Style => source.style(&change.path),
+                Attribute::Tag => source.tag(&change.path),
+                comment => source.comment(&change.path, comment),
+            };
+            let offset = source.find(&change.path).map_or(0, |f| f.node.span.start);
+            let path = path_text(&change.path);
+            changes.push(Change {
+                leaves: vec![path.clone()],
+                path: format!("{path} {}", change.attribute),
+                old: before.filter(|b| !b.is_empty()),
+                new: Some(change.value).filter(|v| !v.is_empty()),
+                line: line_starts.line_of(offset),
+                document: document.index,
+            });
+        }
+    }
+    sort_by(&mut changes, |a, b| (a.document, a.line).cmp(&(b.document, b.line)));
     Ok(Edited { bytes: output.into_bytes(), changes })
+}
+
+/// What an expression changes in one document: its data, and the attributes it set.
+struct DocumentEdit<'n> {
+    index: usize,
+    located: Vec<Located<'n>>,
+    attributes: Vec<AttributeChange>,
+}
+
+impl<'n> DocumentEdit<'n> {
+    /// The byte patches for the data edits and the attributes. Styles are written with the
+    /// values: an unchanged value whose style changes is rewritten in place, and a collection
+    /// rewritten for its style takes the edits inside it along.
+    fn patches(&self, stream: &'n Stream<'_>, layout: &Layout, new: &Value) -> Result<Vec<Patch>, EditError> {
+        let styles: Vec<(&[Step], Written)> = self
+            .attributes
+            .iter()
+            .filter(|c| c.attribute == Attribute::Style)
+            .filter_map(|c| Some((c.path.as_slice(), Written::named(&c.value)?)))
+            .collect();
+        let source = DocumentSource::new(stream, self.index);
+        // New text keeps a collection in flow form where the file has it so, unless told otherwise.
+        let lookup = |path: &[Step]| {
+            styles
+                .iter()
+                .rev()
+                .find(|(p, _)| *p == path)
+                .map(|(_, w)| *w)
+                .or_else(|| (source.style(path).as_deref() == Some("flow")).then_some(Written::Flow))
+        };
+        let lookup: Option<&Styles<'_>> = Some(&lookup);
+        let restyled = restyle_edits(stream, &source, &styles, new, &self.located);
+        let covered = |steps: &[Step]| restyled.iter().any(|(p, _)| steps.starts_with(p) && steps.len() > p.len());
+
+        let mut patches = Vec::new();
+        let mut flow_removals: Vec<(&Node<'_>, Vec<usize>)> = Vec::new();
+        let edits = self.located.iter().map(|l| (&l.steps, &l.edit, l.path.as_str()));
+        let extra = restyled.iter().map(|(p, e)| (p, e, ""));
+        for (steps, edit, path) in edits.chain(extra) {
+            if covered(steps) {
+                continue;
+            }
+            let node = edit.node();
+            if stream.is_aliased(node.anchor) && !path.is_empty() {
+                return Err(EditError::Unsafe(format!(
+                    "{path} is an anchor that aliases (*name) elsewhere repeat; changing it would change them too: \
+                     edit a copy instead of the anchored value"
+                )));
+            }
+            match edit {
+                Edit::DeleteKey { map: collection, index } | Edit::DeleteItem { seq: collection, index }
+                    if layout.json
+                        || matches!(
+                            collection.kind,
+                            NodeKind::Map { flow: true, .. } | NodeKind::Seq { flow: true, .. }
+                        ) =>
+                {
+                    match flow_removals.iter_mut().find(|(c, _)| std::ptr::eq(*c, *collection)) {
+                        Some((_, indices)) => indices.push(*index),
+                        None => flow_removals.push((collection, vec![*index])),
+                    }
+                }
+                _ => patches.extend(
+                    patches_for(stream.src, edit, steps, layout, lookup)
+                        .map_err(|e| EditError::Unsafe(format!("{} at {}", e.0, path_text(steps))))?,
+                ),
+            }
+        }
+        for (collection, mut indices) in flow_removals {
+            sort_by(&mut indices, |a, b| a.cmp(b));
+            patches.extend(flow_deletions(collection, &indices));
+        }
+        let presentation = Presentation::new(stream, self.index, layout);
+        for change in self.attributes.iter().filter(|c| c.attribute != Attribute::Style) {
+            let value = value_at(new, &change.path).unwrap_or(&Value::Null);
+            let more = presentation
+                .patches(change, value)
+                .map_err(|e| EditError::Unsafe(format!("{} {}: {}", path_text(&change.path), change.attribute, e.0)))?;
+            patches.extend(more);
+        }
+        Ok(patches)
+    }
+}
+
+/// The edits that rewrite values of the input whose style the expression set and no data edit
+/// writes: a scalar in its new style, a collection in flow or block form. Only the outermost
+/// collection rewritten is kept: it renders what is inside with the styles set there.
+fn restyle_edits<'n>(
+    stream: &'n Stream<'_>,
+    source: &DocumentSource<'n, '_>,
+    styles: &[(&[Step], Written)],
+    new: &Value,
+    located: &[Located<'n>],
+) -> Vec<(Vec<Step>, Edit<'n>)> {
+    let mut edits: Vec<(Vec<Step>, Edit<'n>)> = Vec::new();
+    for (path, written) in styles {
+        let written_by_data = located.iter().any(|l| {
+            path.starts_with(&l.steps)
+                && matches!(
+                    l.edit,
+                    Edit::SetScalar { .. }
+                        | Edit::ReplaceNode { .. }
+                        | Edit::InsertKey { .. }
+                        | Edit::AppendItems { .. }
+                )
+        });
+        let (Some(found), Some(value)) = (source.find(path), value_at(new, path)) else { continue };
+        if written_by_data || edits.iter().any(|(p, _)| p.as_slice() == *path) {
+            continue;
+        }
+        let context = if inside_flow(stream, source, path) { Context::Flow } else { Context::Block };
+        let node = found.node;
+        let edit = match &node.kind {
+            NodeKind::Map { flow, .. } | NodeKind::Seq { flow, .. } => {
+                if *flow == (*written == Written::Flow) {
+                    continue;
+                }
+                let slot = match (found.key, path.is_empty()) {
+                    (Some(key), _) => Slot::MapValue { key },
+                    (None, true) => Slot::Root,
+                    (None, false) => Slot::SeqItem,
+                };
+                Edit::ReplaceNode { node, slot, value: value.clone(), context }
+            }
+            _ => Edit::SetScalar { node, value: value.clone(), context },
+        };
+        edits.push((path.to_vec(), edit));
+    }
+    // Outermost collection rewrites take the edits inside them along.
+    let collections: Vec<Vec<Step>> =
+        edits.iter().filter(|(_, e)| matches!(e, Edit::ReplaceNode { .. })).map(|(p, _)| p.clone()).collect();
+    edits.retain(|(p, _)| !collections.iter().any(|c| p.starts_with(c) && p.len() > c.len()));
+    edits
+}
+
+/// Whether the value at `path` sits inside a flow collection.
+fn inside_flow(stream: &Stream<'_>, source: &DocumentSource<'_, '_>, path: &[Step]) -> bool {
+    (0..path.len()).any(|depth| {
+        source.find(&path[..depth]).is_some_and(|f| {
+            matches!(stream.resolve(f.node).kind, NodeKind::Map { flow: true, .. } | NodeKind::Seq { flow: true, .. })
+        })
+    })
+}
+
+/// The value at `path` in `value`.
+fn value_at<'v>(value: &'v Value, path: &[Step]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |value, step| match (value, step) {
+        (Value::Map(map), Step::Key(key)) => map.get(key),
+        (Value::Seq(items), Step::Index(i)) => items.get(*i),
+        _ => None,
+    })
+}
+
+/// The last change of each attribute at each path, in the order they were last set.
+fn last_of_each(changes: Vec<AttributeChange>) -> Vec<AttributeChange> {
+    let mut kept: Vec<AttributeChange> = Vec::with_capacity(changes.len());
+    for change in changes {
+        kept.retain(|k| !(k.path == change.path && k.attribute == change.attribute));
+        kept.push(change);
+    }
+    kept
+}
+
+/// Re-reads the output and checks that every attribute set reads back as set.
+fn verify_attributes(output: &str, documents: &[DocumentEdit<'_>]) -> Result<(), EditError> {
+    if documents.iter().all(|d| d.attributes.is_empty()) {
+        return Ok(());
+    }
+    let reread =
+        Stream::parse(output).map_err(|e| EditError::Unsafe(format!("the edited file would not parse ({e})")))?;
+    for document in documents {
+        for change in &document.attributes {
+            if !reads_back(&reread, document.index, change) {
+                return Err(EditError::Unsafe(format!(
+                    "the {} of {} would not read back as {:?}",
+                    change.attribute,
+                    path_text(&change.path),
+                    change.value
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The paths of the values a change touches: for appended items their own indexes, for other
@@ -199,7 +407,7 @@ fn leaves_of(located: &Located<'_>) -> Vec<String> {
     for value in located.old.iter().chain(&located.new) {
         leaf_paths(&located.path, value, &mut out);
     }
-    out.sort_unstable();
+    sort_by(&mut out, |a, b| a.cmp(b));
     out.dedup();
     out
 }
@@ -248,8 +456,8 @@ fn verify(output: &str, expected: &[Value]) -> Result<(), EditError> {
     Ok(())
 }
 
-/// The file's indentation step: the most common extra indentation of a nested block mapping or
-/// sequence under its parent key (2 when the file has none).
+/// The file's indentation step: the most common extra indentation of a nested block mapping
+/// under its parent key (2 when the file has none).
 fn indent_step(stream: &Stream<'_>) -> usize {
     let mut counts = [0usize; 9];
     for doc in &stream.docs {

@@ -17,6 +17,7 @@ pub mod host;
 pub mod modes;
 pub(crate) mod secrets;
 pub mod settings;
+pub(crate) mod sorting;
 #[cfg(test)]
 mod testing;
 pub(crate) mod unified_diff;

@@ -4,6 +4,8 @@
 
 use std::borrow::Cow;
 
+use crate::sorting::sort_by;
+
 /// What must never be shown.
 #[derive(Clone, Debug, Default)]
 pub struct Secrets {
@@ -30,7 +32,7 @@ impl Secrets {
         if value.len() >= MIN_SECRET_LEN && !self.values.iter().any(|v| v == value) {
             self.values.push(value.to_string());
             // Longest first, so a secret that contains another is masked whole.
-            self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+            sort_by(&mut self.values, |a, b| b.len().cmp(&a.len()));
         }
     }
 

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::engine::is_json;
 use crate::expr::{self, Expr, Vars};
-use crate::forge::shorten;
+use crate::forge::{shorten, MERGE_STYLES};
 use crate::gitops::is_commit_sha;
 use crate::gitops::policy::{FilePolicy, PathPolicy};
 use crate::secrets::{url_has_credentials, Secrets};
@@ -86,6 +86,8 @@ pub enum Input {
     PollMax,
     /// `fail_on_unchanged`
     FailOnUnchanged,
+    /// `wait_for_merge`
+    WaitForMerge,
     /// `repo`
     Repo,
     /// `branch`
@@ -100,13 +102,21 @@ pub enum Input {
     GitTagPrefix,
     /// `monotonic`
     Monotonic,
+    /// `strategy`
+    Strategy,
+    /// `auto_merge`
+    AutoMerge,
+    /// `merge_style`
+    MergeStyle,
+    /// `close_superseded`
+    CloseSuperseded,
     /// `gitops`
     Gitops,
 }
 
 impl Input {
     /// Every input, in action.yml's order.
-    pub const ALL: [Input; 28] = [
+    pub const ALL: [Input; 33] = [
         Input::Mode,
         Input::Version,
         Input::Token,
@@ -127,6 +137,7 @@ impl Input {
         Input::Timeout,
         Input::PollMax,
         Input::FailOnUnchanged,
+        Input::WaitForMerge,
         Input::Repo,
         Input::Branch,
         Input::SourceRepo,
@@ -134,6 +145,10 @@ impl Input {
         Input::DispatchId,
         Input::GitTagPrefix,
         Input::Monotonic,
+        Input::Strategy,
+        Input::AutoMerge,
+        Input::MergeStyle,
+        Input::CloseSuperseded,
         Input::Gitops,
     ];
 
@@ -160,6 +175,7 @@ impl Input {
             Input::Timeout => "timeout",
             Input::PollMax => "poll_max",
             Input::FailOnUnchanged => "fail_on_unchanged",
+            Input::WaitForMerge => "wait_for_merge",
             Input::Repo => "repo",
             Input::Branch => "branch",
             Input::SourceRepo => "source_repo",
@@ -167,6 +183,10 @@ impl Input {
             Input::DispatchId => "dispatch_id",
             Input::GitTagPrefix => "git_tag_prefix",
             Input::Monotonic => "monotonic",
+            Input::Strategy => "strategy",
+            Input::AutoMerge => "auto_merge",
+            Input::MergeStyle => "merge_style",
+            Input::CloseSuperseded => "close_superseded",
             Input::Gitops => "gitops",
         }
     }
@@ -290,10 +310,32 @@ pub struct UpdateSettings {
     pub tag_prefix: Option<String>,
     /// Refuse to replace a higher semver with a lower one.
     pub monotonic: bool,
+    /// How the update lands.
+    pub strategy: Strategy,
     /// The whole update's bound, in milliseconds.
     pub timeout_ms: u64,
     /// The named values the expressions see (never the environment).
     pub vars: Vars,
+}
+
+/// How `mode: update` lands its edit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// A commit straight to the branch.
+    Commit,
+    /// A pull request from a new branch into it.
+    PullRequest(PullRequestSettings),
+}
+
+/// What `strategy: pull_request` does with its pull request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PullRequestSettings {
+    /// Merge it as soon as the repository allows.
+    pub auto_merge: bool,
+    /// How to merge it (`Do` of the merge API).
+    pub merge_style: String,
+    /// Close the component's older open pull requests.
+    pub close_superseded: bool,
 }
 
 /// Settings for `mode: dispatch`.
@@ -328,6 +370,8 @@ pub struct DispatchSettings {
     pub status_context: String,
     /// Treat an already-applied version as a failure.
     pub fail_on_unchanged: bool,
+    /// Follow a pull request the GitOps run opened until it is merged or closed.
+    pub wait_for_merge: bool,
     /// The whole wait's bound, in milliseconds.
     pub timeout_ms: u64,
     /// The longest pause between polls, in milliseconds.
@@ -631,9 +675,40 @@ fn update_settings(inputs: &Inputs<'_>, request: &Request) -> Result<UpdateSetti
         dispatch_id,
         tag_prefix,
         monotonic: flag(inputs, Input::Monotonic, true)?,
+        strategy: strategy(inputs)?,
         timeout_ms: parse_duration(Input::Timeout, inputs.get(Input::Timeout).unwrap_or(UPDATE_TIMEOUT))?,
         vars,
     })
+}
+
+/// `strategy` with its pull request inputs, which only it takes.
+fn strategy(inputs: &Inputs<'_>) -> Result<Strategy, SettingsError> {
+    match inputs.get(Input::Strategy).map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("commit") => {
+            // An `auto_merge: true` with commits would be silently ignored.
+            if flag(inputs, Input::AutoMerge, false)? {
+                return Err(bad(Input::AutoMerge, "is true, but strategy is commit: set strategy: pull_request"));
+            }
+            Ok(Strategy::Commit)
+        }
+        Some("pull_request") => {
+            let merge_style = inputs.get(Input::MergeStyle).map_or("merge", str::trim).to_ascii_lowercase();
+            if !MERGE_STYLES.contains(&merge_style.as_str()) {
+                return Err(bad(
+                    Input::MergeStyle,
+                    format!("{} is not a merge style: use one of {}", quote(&merge_style), MERGE_STYLES.join(", ")),
+                ));
+            }
+            Ok(Strategy::PullRequest(PullRequestSettings {
+                auto_merge: flag(inputs, Input::AutoMerge, false)?,
+                merge_style,
+                close_superseded: flag(inputs, Input::CloseSuperseded, true)?,
+            }))
+        }
+        Some(other) => {
+            Err(bad(Input::Strategy, format!("{} is not a strategy: use commit or pull_request", quote(other))))
+        }
+    }
 }
 
 /// Parses a duration: `90` or `90s`, `15m`, `1h` (and `1m30s`).
@@ -796,6 +871,7 @@ fn dispatch_settings(inputs: &Inputs<'_>, request: &Request) -> Result<DispatchS
         tag_prefix,
         status_context,
         fail_on_unchanged: flag(inputs, Input::FailOnUnchanged, false)?,
+        wait_for_merge: flag(inputs, Input::WaitForMerge, false)?,
         timeout_ms: parse_duration(Input::Timeout, inputs.get(Input::Timeout).unwrap_or(DISPATCH_TIMEOUT))?,
         poll_max_ms: parse_duration(Input::PollMax, inputs.get(Input::PollMax).unwrap_or("5s"))?,
         dispatch_id_base,

@@ -277,3 +277,67 @@ fn changes_report_path_values_and_line() {
         (".image.tag", Some("1.0"), Some("1.2.4"), 3)
     );
 }
+
+#[test]
+fn new_key_after_a_byte_order_mark() {
+    check("v.yaml", "\u{feff}a: 1\n", ".b = 2", "\u{feff}a: 1\nb: 2\n");
+    check("v.yaml", "\u{feff}- a\n", ".[1] = \"b\"", "\u{feff}- a\n- b\n");
+}
+
+#[test]
+fn collections_replaced_or_emptied_whole() {
+    // Every key deleted and new ones added: the mapping is rewritten.
+    check("v.yaml", "a: 1\n", "del(.a) | .b = 1", "b: 1\n");
+    // A block mapping whose last value is empty, replaced by a scalar.
+    check("v.yaml", "- a: \n- b: 2\n", ".[0] = true", "- true \n- b: 2\n");
+    // Every item or key deleted: an empty flow collection in its place, comments kept.
+    check("v.yaml", "a: # list\n  - x\n  - y\nb: 1\n", "del(.a[])", "a: [] # list\nb: 1\n");
+    check("v.yaml", "testMap:\n  x: 1\n  y: 2\n", "del(.testMap[])", "testMap: {}\n");
+    check("v.yaml", "a: [1, 2, 3]\n", "del(.a[])", "a: []\n");
+    // Neighbouring items of a flow sequence go with one comma each.
+    check("v.yaml", "a: [1, 2, 3, 4]\n", "del(.a[1], .a[2])", "a: [1, 4]\n");
+    check("v.yaml", "a: [1, 2, 3, 4]\n", ".a |= .[:2]", "a: [1, 2]\n");
+}
+
+#[test]
+fn null_arithmetic_and_alternatives() {
+    // yq: adding a missing value leaves the value as it is.
+    check("v.yaml", "a: 1\n", ".a += .b.c", "a: 1\n");
+    check("v.yaml", "b: 1\n", "(.a // (.a = 0)) += 1", "b: 1\na: 1\n");
+    check("v.yaml", "a: 2021-01-01T00:00:00Z\n", ".a += \"3h10m\"", "a: 2021-01-01T03:10:00Z\n");
+    check("v.yaml", "a: !horse 1.2\nb: !goat 2.3\n", ".a += .b", "a: !horse 3.5\nb: !goat 2.3\n");
+}
+
+#[test]
+fn styles_tags_and_comments_are_written_in_place() {
+    check(
+        "Chart.yaml",
+        "version: 1.0.0 # keep\nname: app\n",
+        ".version style=\"double\"",
+        "version: \"1.0.0\" # keep\nname: app\n",
+    );
+    check("v.yaml", "a: 1.0\n", ".a style=\"single\"", "a: '1.0'\n");
+    check("v.yaml", "a: {b: 1, c: [x]}\n", ".a style=\"\"", "a:\n  b: 1\n  c: [x]\n");
+    check("v.yaml", "a:\n  b: 1\n", ".a style=\"flow\"", "a: {b: 1}\n");
+    check("v.yaml", "s: one line\n", ".s = \"two\\nlines\" | .s style=\"literal\"", "s: |-\n  two\n  lines\n");
+    check("v.yaml", "a: x\n", ".a tag = \"!custom\"", "a: !custom x\n");
+    check("v.yaml", "a: 5\n", ".a tag = \"!!str\"", "a: \"5\"\n");
+    check(
+        "values.yaml",
+        "image: ghcr.io/app:1.0.0 # {\"$imagepolicy\": \"flux-system:app\"}\n",
+        ".image = \"ghcr.io/app:{{VERSION}}\"",
+        "image: ghcr.io/app:1.2.4 # {\"$imagepolicy\": \"flux-system:app\"}\n",
+    );
+    check(
+        "v.yaml",
+        "a: 1\nb: 2 # old\n",
+        ".a line_comment = \"set by CI\" | .b line_comment = \"\"",
+        "a: 1 # set by CI\nb: 2\n",
+    );
+    check("v.yaml", "a: 1\nb: 2\n", ".b head_comment = \"about b\"", "a: 1\n# about b\nb: 2\n");
+    check("v.yaml", "a: 1\n# old\nb: 2\n", ".b head_comment = \"new\\nlines\"", "a: 1\n# new\n# lines\nb: 2\n");
+    check("v.yaml", "a: 1\n", ". foot_comment = \"end\"", "a: 1\n# end\n");
+    // A comment that would hide other values on its line is refused, nothing written.
+    let err = run("v.yaml", "a: {b: 1, c: 2}\n", ".a.b line_comment = \"x\"").unwrap_err();
+    assert!(err.to_string().contains("shares its line"), "{err}");
+}

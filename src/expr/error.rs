@@ -1,36 +1,62 @@
-//! The error type shared by the lexer, the parser and the evaluator.
+//! The error type shared by the lexer, the parser and the evaluator: a kind, a message and the
+//! span of the expression it is about. Where it is (line and column) is worked out when the
+//! error is shown, from the expression it came from ([`ExprError::render`]).
 
 use std::fmt;
 use std::ops::Range;
 
-/// An error found while parsing or evaluating an expression, pointing at the part of the
-/// expression it is about.
+/// What kind of problem an expression has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The text is not an expression.
+    Syntax,
+    /// A yq feature this engine does not implement.
+    Unsupported,
+    /// A `{{NAME}}`, `strenv(NAME)`, `env(NAME)` or `$name` that is not defined.
+    UnknownName,
+    /// An operation on a value of the wrong type (indexing a string, adding a map to a number).
+    Type,
+    /// A regular expression that does not compile.
+    Regex,
+    /// An expression past a bound (depth, data stored, padding).
+    Limit,
+    /// A write the engine refuses (through a merge key).
+    Refused,
+}
+
+/// An error found while parsing or evaluating an expression.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExprError {
-    /// What went wrong, ending with where: `… at column 7` (1-based, in characters), or
-    /// `… at line 2, column 3` for an expression written over several lines.
+    /// What kind of problem it is.
+    pub kind: ErrorKind,
+    /// What went wrong, without where.
     pub message: String,
     /// The byte range in the expression the error is about; empty when it points at the end.
     pub span: Range<usize>,
 }
 
 impl ExprError {
-    /// An error about `span` of `src`, with the location appended to `message`.
-    pub(crate) fn new(src: &str, span: Range<usize>, message: impl fmt::Display) -> Self {
-        let span = clamp(src, span);
-        let line_start = src[..span.start].rfind('\n').map_or(0, |i| i + 1);
-        let column = src[line_start..span.start].chars().count() + 1;
-        let message = if src.contains('\n') {
-            let line = src[..span.start].matches('\n').count() + 1;
-            format!("{message} at line {line}, column {column}")
-        } else {
-            format!("{message} at column {column}")
-        };
-        ExprError { message, span }
+    /// An error of `kind` about `span`.
+    pub(crate) fn new(kind: ErrorKind, span: Range<usize>, message: impl fmt::Display) -> Self {
+        ExprError { kind, message: message.to_string(), span }
     }
 
-    /// The message, then the line of `src` (the expression the error came from) holding the
-    /// error, then a caret line (`    ^^^`) under the span:
+    /// Where the error is in `src`: `column 7`, or `line 2, column 3` for an expression written
+    /// over several lines (1-based, in characters).
+    pub fn position(&self, src: &str) -> String {
+        let span = clamp(src, self.span.clone());
+        let line_start = src[..span.start].rfind('\n').map_or(0, |i| i + 1);
+        let column = src[line_start..span.start].chars().count() + 1;
+        if src.contains('\n') {
+            let line = src[..span.start].matches('\n').count() + 1;
+            format!("line {line}, column {column}")
+        } else {
+            format!("column {column}")
+        }
+    }
+
+    /// The message with its position, then the line of `src` (the expression the error came
+    /// from) holding the error, then a caret line (`    ^^^`) under the span:
     ///
     /// ```text
     /// unknown function 'foo' at column 6
@@ -45,7 +71,7 @@ impl ExprError {
         // Keep tabs so the carets line up under tab-indented text.
         let pad: String = src[line_start..span.start].chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
         let width = src[span.start..span.end.min(line_end)].chars().count().max(1);
-        format!("{}\n    {line}\n    {pad}{}", self.message, "^".repeat(width))
+        format!("{} at {}\n    {line}\n    {pad}{}", self.message, self.position(src), "^".repeat(width))
     }
 }
 
@@ -75,28 +101,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn message_gets_a_one_based_character_column() {
-        let err = ExprError::new(".é | foo", 6..9, "unknown function 'foo'");
-        assert_eq!(err.message, "unknown function 'foo' at column 6");
-        assert_eq!(err.to_string(), err.message);
+    fn rendering_adds_a_one_based_character_column() {
+        let err = ExprError::new(ErrorKind::Syntax, 6..9, "unknown function 'foo'");
+        assert_eq!(err.to_string(), "unknown function 'foo'");
         assert_eq!(err.render(".é | foo"), "unknown function 'foo' at column 6\n    .é | foo\n         ^^^");
     }
 
     #[test]
     fn multi_line_expressions_report_line_and_column() {
         let src = ".a = 1 |\n\t.b = foo";
-        let err = ExprError::new(src, 15..18, "unknown function 'foo'");
-        assert_eq!(err.message, "unknown function 'foo' at line 2, column 7");
+        let err = ExprError::new(ErrorKind::Syntax, 15..18, "unknown function 'foo'");
+        assert_eq!(err.position(src), "line 2, column 7");
         assert_eq!(err.render(src), "unknown function 'foo' at line 2, column 7\n    \t.b = foo\n    \t     ^^^");
     }
 
     #[test]
     fn spans_at_the_end_or_out_of_range_still_render() {
-        let err = ExprError::new("\"abc", 4..4, "unterminated string");
-        assert_eq!(err.message, "unterminated string at column 5");
+        let err = ExprError::new(ErrorKind::Syntax, 4..4, "unterminated string");
         assert_eq!(err.render("\"abc"), "unterminated string at column 5\n    \"abc\n        ^");
         // A span past the end or inside a character is clamped rather than panicking.
-        let err = ExprError { message: "m".into(), span: 2..99 };
-        assert_eq!(err.render("é"), "m\n    é\n     ^");
+        let err = ExprError::new(ErrorKind::Syntax, 2..99, "m");
+        assert_eq!(err.render("é"), "m at column 2\n    é\n     ^");
     }
 }

@@ -1,27 +1,48 @@
 //! Stage 1: expression text → tokens, each with its byte span.
 //!
 //! The lexer follows yq's tokenizer where it matters for meaning (what ends a key after `.`,
-//! string escapes, number forms) and turns yq features this engine does not implement into
-//! "not supported" errors at their position, so nothing is silently read another way.
+//! string escapes, number forms, the attribute assignments `style=`, `tag=`, `*_comment=`) and
+//! turns yq features this engine does not implement into "not supported" errors at their
+//! position, so nothing is silently read another way.
 
 use std::ops::Range;
 
-use super::error::ExprError;
+use super::error::{ErrorKind, ExprError};
 
 /// A byte range in the expression.
 pub(crate) type Span = Range<usize>;
+
+pub(crate) use super::Attribute as Attr;
+
+/// How `*` merges (yq's flags after `*`): `+` appends sequences, `d` merges sequences item by
+/// item, `?` sets only keys that exist, `n` only keys that do not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct MergeFlags {
+    /// `+`
+    pub append: bool,
+    /// `d`
+    pub deep_arrays: bool,
+    /// `?`
+    pub only_existing: bool,
+    /// `n`
+    pub only_new: bool,
+}
 
 /// One token.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Tok {
     /// `.` on its own: the identity.
     Dot,
+    /// `..`: recursive descent.
+    DotDot,
     /// `.name`: a key, as yq reads it (`.a-b` is the key `a-b`).
     Key(String),
     /// `.[`: indexing or iterating the current value.
     DotBracket,
     /// `."name"`: a quoted key (may hold `{{NAME}}` parts).
     DotStr(Vec<Part>),
+    /// `?` after a path: errors traversing it yield nothing.
+    Question,
     /// `[`
     LBracket,
     /// `]`
@@ -30,6 +51,12 @@ pub(crate) enum Tok {
     LParen,
     /// `)`
     RParen,
+    /// `{` (object construction)
+    LBrace,
+    /// `}`
+    RBrace,
+    /// `:`
+    Colon,
     /// `,`
     Comma,
     /// `;` (separates function arguments)
@@ -44,14 +71,33 @@ pub(crate) enum Tok {
     AddAssign,
     /// `-=`
     SubAssign,
+    /// `*=` with its flags.
+    MulAssign(MergeFlags),
+    /// `style=`, `tag |=`, `line_comment=`, …: `update` for `|=`.
+    AttrAssign {
+        /// The attribute set.
+        attr: Attr,
+        /// `|=` rather than `=`.
+        update: bool,
+    },
     /// `==`
     Eq,
     /// `!=`
     Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
     /// `+`
     Plus,
     /// `-`
     Minus,
+    /// `*` with its flags.
+    Star(MergeFlags),
     /// `//`
     Alt,
     /// `~` (null)
@@ -60,13 +106,15 @@ pub(crate) enum Tok {
     Str(Vec<Part>),
     /// A number literal, as written (`-1`, `1.10`, `0x1F`, `1e3`).
     Num(String),
-    /// A bare word: a function name, `and`/`or`/`not`, `true`/`false`/`null`.
+    /// A bare word: a function name, `and`/`or`/`not`/`as`, `true`/`false`/`null`.
     Ident(String),
     /// `{{NAME}}` outside a string literal.
     Var(String),
+    /// `$name`: a variable.
+    Variable(String),
 }
 
-/// A piece of a string literal: literal text, or a `{{NAME}}` template bound at evaluation.
+/// A piece of a string literal.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Part {
     /// Text, escapes already processed.
@@ -78,6 +126,9 @@ pub(crate) enum Part {
         /// Where the template is, braces included.
         span: Span,
     },
+    /// `\(expr)`: the expression's value as text; the span is the expression's, inside the
+    /// parentheses.
+    Interpolation(Span),
 }
 
 /// A token and where it is.
@@ -89,9 +140,9 @@ pub(crate) struct Token {
     pub span: Span,
 }
 
-/// Splits `src` into tokens.
-pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ExprError> {
-    let mut lexer = Lexer { src, pos: 0, tokens: Vec::new() };
+/// Splits `src[range]` into tokens (spans relative to `src`).
+pub(crate) fn lex(src: &str, range: Range<usize>) -> Result<Vec<Token>, ExprError> {
+    let mut lexer = Lexer { src: &src[..range.end], pos: range.start, tokens: Vec::new() };
     lexer.run()?;
     Ok(lexer.tokens)
 }
@@ -133,11 +184,11 @@ impl Lexer<'_> {
     }
 
     fn error(&self, span: Span, message: impl std::fmt::Display) -> ExprError {
-        ExprError::new(self.src, span, message)
+        ExprError::new(ErrorKind::Syntax, span, message)
     }
 
     fn unsupported(&self, start: usize, what: &str) -> ExprError {
-        self.error(start..self.pos, format!("{what} is not supported"))
+        ExprError::new(ErrorKind::Unsupported, start..self.pos, format!("{what} is not supported"))
     }
 
     fn push(&mut self, tok: Tok, start: usize) {
@@ -151,17 +202,41 @@ impl Lexer<'_> {
             matches!(
                 t.tok,
                 Tok::Dot
+                    | Tok::DotDot
                     | Tok::Key(_)
                     | Tok::DotStr(_)
                     | Tok::RBracket
                     | Tok::RParen
+                    | Tok::RBrace
+                    | Tok::Question
                     | Tok::Tilde
                     | Tok::Str(_)
                     | Tok::Num(_)
                     | Tok::Ident(_)
                     | Tok::Var(_)
+                    | Tok::Variable(_)
             )
         })
+    }
+
+    /// yq's merge flags after `*` or `*=`.
+    fn merge_flags(&mut self) -> Result<MergeFlags, ExprError> {
+        let mut flags = MergeFlags::default();
+        loop {
+            match self.peek() {
+                Some('+') => flags.append = true,
+                Some('d') => flags.deep_arrays = true,
+                Some('?') => flags.only_existing = true,
+                Some('n') => flags.only_new = true,
+                Some('c') => {
+                    let start = self.pos;
+                    self.bump();
+                    return Err(self.unsupported(start, "the merge flag `c` (custom tags of the right side win)"));
+                }
+                _ => return Ok(flags),
+            }
+            self.bump();
+        }
     }
 
     fn run(&mut self) -> Result<(), ExprError> {
@@ -181,12 +256,21 @@ impl Lexer<'_> {
                 ')' => Tok::RParen,
                 '[' => Tok::LBracket,
                 ']' => Tok::RBracket,
+                '{' if self.peek() == Some('{') => Tok::Var(self.template(start)?),
+                '{' => Tok::LBrace,
+                '}' => Tok::RBrace,
+                ':' => Tok::Colon,
                 ',' => Tok::Comma,
                 ';' => Tok::Semi,
                 '~' => Tok::Tilde,
+                '?' => Tok::Question,
                 '|' if self.eat('=') => Tok::UpdateAssign,
                 '|' => Tok::Pipe,
                 '=' if self.eat('=') => Tok::Eq,
+                '=' if self.peek() == Some('c') && !self.peek_at(1).is_some_and(|c| c.is_ascii_alphanumeric()) => {
+                    self.bump();
+                    return Err(self.unsupported(start, "`=c` (assigning without comments)"));
+                }
                 '=' => Tok::Assign,
                 '!' if self.eat('=') => Tok::Ne,
                 '!' => return Err(self.error(start..self.pos, "`!` is not supported; negate with `| not`")),
@@ -197,22 +281,19 @@ impl Lexer<'_> {
                 '-' => Tok::Minus,
                 '/' if self.eat('/') => Tok::Alt,
                 '/' => return Err(self.unsupported(start, "`/` (divide)")),
-                '*' => {
-                    let what = if self.eat('=') { "`*=` (multiply-assign)" } else { "`*` (multiply/merge)" };
-                    return Err(self.unsupported(start, what));
-                }
+                '*' if self.eat('=') => Tok::MulAssign(self.merge_flags()?),
+                '*' => Tok::Star(self.merge_flags()?),
                 '%' => return Err(self.unsupported(start, "`%` (modulo)")),
-                '<' | '>' => {
-                    self.eat('=');
-                    let what = format!("`{}` (comparison)", &self.src[start..self.pos]);
-                    return Err(self.unsupported(start, &what));
-                }
-                ':' => return Err(self.unsupported(start, "`:` (object construction or slicing)")),
-                '?' => return Err(self.unsupported(start, "`?` (optional traversal)")),
+                '<' if self.eat('=') => Tok::Le,
+                '<' => Tok::Lt,
+                '>' if self.eat('=') => Tok::Ge,
+                '>' => Tok::Gt,
                 '$' => {
-                    self.eat_while(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-                    let what = format!("`{}` (variables)", &self.src[start..self.pos]);
-                    return Err(self.unsupported(start, &what));
+                    self.eat_while(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if self.pos == start + 1 {
+                        return Err(self.error(start..self.pos, "`$` must start a variable name, e.g. $x"));
+                    }
+                    Tok::Variable(self.src[start + 1..self.pos].to_string())
                 }
                 '@' => {
                     self.eat_while(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -224,26 +305,41 @@ impl Lexer<'_> {
                         self.error(start..self.pos, "single-quoted strings are not supported; use double quotes")
                     )
                 }
-                '{' if self.peek() == Some('{') => Tok::Var(self.template(start)?),
-                '{' => return Err(self.unsupported(start, "`{...}` (object construction)")),
-                '}' => return Err(self.error(start..self.pos, "unexpected `}`")),
                 c if c.is_ascii_digit() => self.number(start)?,
-                c if c.is_ascii_alphabetic() || c == '_' => {
-                    self.eat_while(|c| c.is_ascii_alphanumeric() || c == '_');
-                    Tok::Ident(self.src[start..self.pos].to_string())
-                }
+                c if c.is_ascii_alphabetic() || c == '_' => self.word(start),
                 c => return Err(self.error(start..self.pos, format!("unexpected character `{c}`"))),
             };
             self.push(tok, start);
         }
     }
 
+    /// A bare word, or an attribute assignment (`style = …`, `tag |= …`).
+    fn word(&mut self, start: usize) -> Tok {
+        self.eat_while(|c| c.is_ascii_alphanumeric() || c == '_');
+        let word = &self.src[start..self.pos];
+        if let Some(attr) = Attr::named(word) {
+            let rest = &self.src[self.pos..];
+            let spaces = rest.len() - rest.trim_start().len();
+            let after = &rest[spaces..];
+            let update = after.starts_with("|=");
+            if update || (after.starts_with('=') && !after.starts_with("==")) {
+                self.pos += spaces + if update { 2 } else { 1 };
+                return Tok::AttrAssign { attr, update };
+            }
+        }
+        Tok::Ident(word.to_string())
+    }
+
     /// After a `.`: identity, `.key`, `.[`, `."key"` or `..`.
     fn dot(&mut self, start: usize) -> Result<Tok, ExprError> {
         match self.peek() {
             Some('.') => {
-                self.eat_while(|c| c == '.');
-                Err(self.unsupported(start, "`..` (recursive descent)"))
+                self.bump();
+                if self.peek() == Some('.') {
+                    self.eat_while(|c| c == '.');
+                    return Err(self.unsupported(start, "`...` (recursive descent including keys)"));
+                }
+                Ok(Tok::DotDot)
             }
             Some('[') => {
                 self.bump();
@@ -259,17 +355,23 @@ impl Lexer<'_> {
         }
     }
 
-    /// `.key`: as in yq, the key runs to the next space or one of `; { } : [ ] , | . ( ) = !`.
-    /// Characters yq would silently take into the key but a reader may take for an operator
-    /// (`.a+1` is the key `a+1` in yq) are rejected instead.
+    /// `.key`: as in yq, the key runs to the next space or one of `; { } : [ ] , | . ( ) = !`;
+    /// a final `?` makes the traversal optional. Characters yq would silently take into the key
+    /// but a reader may take for an operator (`.a+1` is the key `a+1` in yq) are rejected.
     fn key(&mut self, start: usize) -> Result<Tok, ExprError> {
         self.eat_while(is_key_char);
-        let key = &self.src[start + 1..self.pos];
-        if key.ends_with('?') {
-            return Err(self.unsupported(start, &format!("`.{key}` (optional traversal `?`)")));
+        let mut key = &self.src[start + 1..self.pos];
+        if key.ends_with('?') && !key.ends_with("??") {
+            // `.a?`: the `?` is the optional marker, pushed as its own token.
+            key = &key[..key.len() - 1];
+            self.pos -= 1;
         }
-        if let Some(bad) =
-            key.chars().find(|&c| c.is_ascii() && !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '*' | '?')))
+        // `.<<` is the merge key itself, as yq reads it.
+        let merge_key = key == "<<";
+        if let Some(bad) = key
+            .chars()
+            .find(|&c| c.is_ascii() && !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '*' | '?')))
+            .filter(|_| !merge_key)
         {
             return Err(self.error(
                 start..self.pos,
@@ -316,8 +418,8 @@ impl Lexer<'_> {
     }
 
     /// A double-quoted string; `start` is the opening quote, already consumed. Escapes are
-    /// yq's: `\" \\ \n \t \r \f \v \b \a`; any other backslash is kept as written, so regexes
-    /// like `"\d+"` work.
+    /// yq's: `\" \\ \n \t \r \f \v \b \a`, and `\(expr)` interpolates; any other backslash is
+    /// kept as written, so regexes like `"\d+"` work.
     fn string(&mut self, start: usize) -> Result<Vec<Part>, ExprError> {
         let mut parts = Vec::new();
         let mut text = String::new();
@@ -343,11 +445,11 @@ impl Lexer<'_> {
                         'b' => text.push('\u{8}'),
                         'a' => text.push('\u{7}'),
                         '(' => {
-                            return Err(self.error(
-                                at..self.pos,
-                                "string interpolation `\\(...)` is not supported; \
-                                 use `+` or a {{NAME}} template",
-                            ))
+                            let inner = self.interpolation(at)?;
+                            if !text.is_empty() {
+                                parts.push(Part::Text(std::mem::take(&mut text)));
+                            }
+                            parts.push(Part::Interpolation(inner));
                         }
                         other => {
                             text.push('\\');
@@ -369,6 +471,31 @@ impl Lexer<'_> {
             parts.push(Part::Text(text));
         }
         Ok(parts)
+    }
+
+    /// The span of an interpolated expression: from after `\(` to its matching `)` (consumed),
+    /// skipping parentheses inside nested string literals.
+    fn interpolation(&mut self, at: usize) -> Result<Span, ExprError> {
+        let inner_start = self.pos;
+        let mut depth = 1;
+        let mut in_string = false;
+        while let Some(c) = self.bump() {
+            match c {
+                '\\' if in_string => {
+                    self.bump();
+                }
+                '"' => in_string = !in_string,
+                '(' if !in_string => depth += 1,
+                ')' if !in_string => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(inner_start..self.pos - 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Err(self.error(at..self.pos, "unclosed `\\(` in a string"))
     }
 
     /// Whether the `{{` at the current position (after the first `{`) starts a template: a name
@@ -403,11 +530,14 @@ fn is_key_char(c: char) -> bool {
     !c.is_whitespace() && !";{}:[],|.()=!".contains(c)
 }
 
-/// `0x` hex digits (unsigned, as the YAML core schema has them), or
+/// `0x`/`0X` hex digits (unsigned, as the YAML core schema has them), `0o` octal, or
 /// `-? digits (. digits)? ([eE] [+-]? digits)?`.
 fn is_number_literal(text: &str) -> bool {
-    if let Some(hex) = text.strip_prefix("0x") {
+    if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
         return !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit());
+    }
+    if let Some(octal) = text.strip_prefix("0o") {
+        return !octal.is_empty() && octal.chars().all(|c| c.is_digit(8));
     }
     let unsigned = text.strip_prefix('-').unwrap_or(text);
     let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
@@ -424,185 +554,4 @@ fn is_number_literal(text: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn toks(src: &str) -> Vec<(Tok, Span)> {
-        lex(src).unwrap().into_iter().map(|t| (t.tok, t.span)).collect()
-    }
-
-    fn kinds(src: &str) -> Vec<Tok> {
-        lex(src).unwrap().into_iter().map(|t| t.tok).collect()
-    }
-
-    fn err(src: &str) -> (String, Span) {
-        let e = lex(src).unwrap_err();
-        (e.message, e.span)
-    }
-
-    fn text(s: &str) -> Part {
-        Part::Text(s.into())
-    }
-
-    #[test]
-    fn paths_and_spans() {
-        assert_eq!(
-            toks(".a.b[0] | .[]"),
-            vec![
-                (Tok::Key("a".into()), 0..2),
-                (Tok::Key("b".into()), 2..4),
-                (Tok::LBracket, 4..5),
-                (Tok::Num("0".into()), 5..6),
-                (Tok::RBracket, 6..7),
-                (Tok::Pipe, 8..9),
-                (Tok::DotBracket, 10..12),
-                (Tok::RBracket, 12..13),
-            ]
-        );
-        assert_eq!(toks("."), vec![(Tok::Dot, 0..1)]);
-        assert_eq!(toks(".\"a.b\""), vec![(Tok::DotStr(vec![text("a.b")]), 0..6)]);
-        assert_eq!(kinds(".a.\"b\""), vec![Tok::Key("a".into()), Tok::DotStr(vec![text("b")])]);
-    }
-
-    #[test]
-    fn keys_take_dashes_but_spaced_minus_subtracts() {
-        assert_eq!(kinds(".a-b"), vec![Tok::Key("a-b".into())]);
-        assert_eq!(kinds(".a - .b"), vec![Tok::Key("a".into()), Tok::Minus, Tok::Key("b".into())]);
-        assert_eq!(kinds(".a -1"), vec![Tok::Key("a".into()), Tok::Minus, Tok::Num("1".into())]);
-        assert_eq!(kinds(".x = -1"), vec![Tok::Key("x".into()), Tok::Assign, Tok::Num("-1".into())]);
-        assert_eq!(kinds("(-1)"), vec![Tok::LParen, Tok::Num("-1".into()), Tok::RParen]);
-        assert_eq!(kinds(".a==1"), vec![Tok::Key("a".into()), Tok::Eq, Tok::Num("1".into())]);
-        assert_eq!(kinds(".a!=1"), vec![Tok::Key("a".into()), Tok::Ne, Tok::Num("1".into())]);
-        assert_eq!(kinds(".app*"), vec![Tok::Key("app*".into())]);
-        assert_eq!(kinds(".café"), vec![Tok::Key("café".into())]);
-    }
-
-    #[test]
-    fn operators() {
-        assert_eq!(
-            kinds("| |= = == != + += - -= // , ; ~"),
-            vec![
-                Tok::Pipe,
-                Tok::UpdateAssign,
-                Tok::Assign,
-                Tok::Eq,
-                Tok::Ne,
-                Tok::Plus,
-                Tok::AddAssign,
-                Tok::Minus,
-                Tok::SubAssign,
-                Tok::Alt,
-                Tok::Comma,
-                Tok::Semi,
-                Tok::Tilde,
-            ]
-        );
-        assert_eq!(
-            kinds("select(.a) and not"),
-            vec![
-                Tok::Ident("select".into()),
-                Tok::LParen,
-                Tok::Key("a".into()),
-                Tok::RParen,
-                Tok::Ident("and".into()),
-                Tok::Ident("not".into()),
-            ]
-        );
-    }
-
-    #[test]
-    fn numbers_keep_their_text() {
-        for n in ["0", "12", "1.10", "0x1F", "1e3", "2.5E-3", "-7", "-0.5"] {
-            assert_eq!(kinds(n), vec![Tok::Num(n.into())], "{n}");
-        }
-        assert_eq!(
-            err(".v = 1.2.3").0,
-            "malformed number `1.2.3` (to write a string, quote it: \"1.2.3\") at column 6"
-        );
-        assert_eq!(err("1abc").1, 0..4);
-        assert_eq!(err("0x").1, 0..2);
-        assert_eq!(err("-0x1F").1, 0..5);
-    }
-
-    #[test]
-    fn strings_and_escapes() {
-        assert_eq!(kinds(r#""a\"b\\c\nd\te""#), vec![Tok::Str(vec![text("a\"b\\c\nd\te")])]);
-        // Unknown escapes keep their backslash, as in yq, so regexes read naturally.
-        assert_eq!(kinds(r#""\d+\.""#), vec![Tok::Str(vec![text(r"\d+\.")])]);
-        assert_eq!(kinds(r#""""#), vec![Tok::Str(vec![text("")])]);
-        assert_eq!(toks("\"é\" +"), vec![(Tok::Str(vec![text("é")]), 0..4), (Tok::Plus, 5..6)]);
-    }
-
-    #[test]
-    fn templates_inside_strings_are_parts() {
-        assert_eq!(
-            toks(r#""repo/app:{{VERSION}}-x""#),
-            vec![(
-                Tok::Str(vec![text("repo/app:"), Part::Var { name: "VERSION".into(), span: 10..21 }, text("-x"),]),
-                0..24
-            )]
-        );
-        assert_eq!(
-            kinds(r#""{{ A }}{{B_2}}""#),
-            vec![Tok::Str(vec![
-                Part::Var { name: "A".into(), span: 1..8 },
-                Part::Var { name: "B_2".into(), span: 8..15 },
-            ])]
-        );
-        // `{{` not followed by a name is ordinary text (Helm templates as values).
-        assert_eq!(kinds(r#""{{ .Values.x }}""#), vec![Tok::Str(vec![text("{{ .Values.x }}")])]);
-        assert_eq!(
-            err(r#""{{VERSION}""#).0,
-            "malformed template: expected {{NAME}} with NAME made of letters, digits and `_` at column 2"
-        );
-    }
-
-    #[test]
-    fn templates_outside_strings_are_tokens() {
-        assert_eq!(
-            toks(".version = {{VERSION}}"),
-            vec![(Tok::Key("version".into()), 0..8), (Tok::Assign, 9..10), (Tok::Var("VERSION".into()), 11..22),]
-        );
-        assert_eq!(err("{{ 1 }}").1, 0..3);
-    }
-
-    #[test]
-    fn comments_are_skipped() {
-        assert_eq!(kinds(".a # the a key\n| .b"), vec![Tok::Key("a".into()), Tok::Pipe, Tok::Key("b".into())]);
-    }
-
-    #[test]
-    fn errors_name_what_and_where() {
-        assert_eq!(err("\"abc"), ("unterminated string literal at column 1".into(), 0..4));
-        assert_eq!(err("\"abc\\"), ("unterminated string literal at column 1".into(), 0..5));
-        assert_eq!(err(".a | .."), ("`..` (recursive descent) is not supported at column 6".into(), 5..7));
-        assert_eq!(err(".a * 2"), ("`*` (multiply/merge) is not supported at column 4".into(), 3..4));
-        assert_eq!(err(". as $x"), ("`$x` (variables) is not supported at column 6".into(), 5..7));
-        assert_eq!(err(".a < 2").0, "`<` (comparison) is not supported at column 4");
-        assert_eq!(err(".a >= 2").0, "`>=` (comparison) is not supported at column 4");
-        assert_eq!(err("{a: 1}").0, "`{...}` (object construction) is not supported at column 1");
-        assert_eq!(err(".a?").0, "`.a?` (optional traversal `?`) is not supported at column 1");
-        assert_eq!(err("'x'").0, "single-quoted strings are not supported; use double quotes at column 1");
-        assert_eq!(err("\"\\(.a)\"").1, 1..3);
-        assert_eq!(
-            err(".a+1").0,
-            "ambiguous `.a+1`: yq reads it as the key \"a+1\"; put spaces around `+` if it is an \
-             operator, or write .[\"a+1\"] if it is part of the key at column 1"
-        );
-        assert_eq!(
-            err(".a-=1").0,
-            "ambiguous `.a-=`: yq reads it as the key \"a-\" followed by `=`; write `.a -= …` to \
-             subtract at column 1"
-        );
-        assert_eq!(err("! .a").0, "`!` is not supported; negate with `| not` at column 1");
-        assert_eq!(
-            err(".a[\"x\"]|.b\"c"),
-            (
-                "ambiguous `.b\"c`: yq reads it as the key \"b\\\"c\"; put spaces around `\"` if it \
-                 is an operator, or write .[\"b\\\"c\"] if it is part of the key at column 9"
-                    .into(),
-                8..12
-            )
-        );
-    }
-}
+mod tests;

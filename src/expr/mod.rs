@@ -1,9 +1,11 @@
 //! The yq (v4) expression language: lexer, parser and evaluator.
 //!
-//! Three stages, each testable on its own: the lexer turns text into tokens with byte spans,
-//! the parser builds a syntax tree by precedence climbing over yq's operator table, and the
-//! evaluator runs the tree over a [`Value`]. [`parse`] does the first two, [`evaluate`] the
-//! third.
+//! Three stages, each testable on its own: the lexer (`lex`) turns text into tokens with byte
+//! spans, the parser (`parse`) builds a syntax tree by precedence climbing over yq's operator
+//! table, looking functions up in one table (`builtins`), and the evaluator (`eval`) runs the
+//! tree over a [`Value`]. [`parse`] does the first two, [`evaluate`] the third. Errors are data
+//! ([`ExprError`]: a kind, a message and a span); [`Expr::render_error`] shows one under the
+//! expression.
 //!
 //! ```
 //! use gitops_action::expr::{evaluate, parse, Vars};
@@ -22,68 +24,43 @@
 //!
 //! # Supported
 //!
-//! - Paths: `.`, `.a.b`, `."a.b"`, `.["a b"]`, `.a-b` (a key: as in yq, `-` does not end a key;
-//!   `.a - .b` with spaces subtracts), `.a[0]`, `.a[-1]`, `.a[]`, `.[]`, `.a."b"`, `.a[.i]`.
-//!   Keys with `*`/`?` are yq wildcards (`.app*`).
-//! - `|`, `,`, `( )`, `=`, `|=`, `+=`, `-=`, `==`, `!=`, `and`, `or`, `not`, `+`, `-`, `//`.
-//! - `select(c)`, `has(k)`, `with(path; update)`, `del(path)`, `sub(regex; replacement)`
-//!   (all matches; `$1`/`${1}`/`${name}` in the replacement), `test(regex)`, `strenv(NAME)`,
-//!   `env(NAME)`.
+//! - Paths: `.`, `.a.b`, `."a.b"`, `.["a b"]`, `.a-b`, `.a[0]`, `.a[-1]`, `.a[]`, `.a[1:3]`,
+//!   `.a[0, 2]`, `.a?`, `..`, `.<<`, keys with yq's `*`/`?` wildcards (`.app*`); merge keys
+//!   (`<<: *base`) are followed on reads, as yq's spec mode does.
+//! - `|`, `,`, `( )`, `[…]`, `{k: v, …}`, `$x`, `… as $x | …`, `"…\(expr)…"`.
+//! - `=`, `|=`, `+=`, `-=`, `*=`, `+`, `-`, `*` (with `*+`, `*d`, `*?`, `*n`), `//`, `==`,
+//!   `!=`, `<`, `<=`, `>`, `>=`, `and`, `or`, `not`; dates plus or minus durations.
+//! - Attributes, read and set: `style`, `tag`, `line_comment`, `head_comment`, `foot_comment`.
+//! - The functions of [`builtins::BUILTINS`]: `select`, `has`, `with`, `del`, `sub`, `test`,
+//!   `match`, `capture` (with yq's `"g"`/`"i"` flags), `split`, `join`,
+//!   `upcase`/`downcase`, `trim`, `to_string`, `strenv`, `env`, `envsubst` (with `nu`, `ne`,
+//!   `ff`), `map`, `map_values`, `first`, `length`, `keys`, `key`, `to_entries`,
+//!   `from_entries`, `with_entries`, `sort`, `sort_by`, `unique`, `unique_by`, `reverse`,
+//!   `flatten`, `any`, `all`, `any_c`, `all_c`, `min`, `max`, `add`, `collect`.
 //! - Literals: `"strings"` (escapes `\" \\ \n \t \r \f \v \b \a`; other backslashes are kept,
 //!   so `"\d+"` is a regex), numbers (kept as written: `1.10` stays `1.10`), `true`, `false`,
 //!   `null`, `~`. `#` starts a comment.
 //!
-//! Precedence, loosest first, as yq: `,` < `and` = `or` < `|` < `=` `|=` `+=` `-=` `==` `!=` <
-//! `+` `-` `//` < path segments and function calls. So `.a = "x" | .b = "y"` sets both and
-//! `.a == 1 and .b == 2` compares first. Operators of one level group to the right (yq's
-//! shunting-yard); where that differs from the usual reading (`a - b - c`, `a - b + c`, `+`/`-`
-//! mixed with `//`, `a and b or c`) the parser asks for parentheses instead of guessing.
-//!
-//! Everything else yq has (`..`, `*`, `sort_by`, `$var`, `as`, `reduce`, `[...]`, `{...}`,
-//! comparisons, `\(...)` interpolation, …) is reported as "not supported" at its column.
+//! Everything else yq has (`reduce`, `load`, `...`, format operators `@base64`, `key: value`
+//! outside braces, `key` on the left of an assignment, …) is reported as "not supported" at its
+//! column. yq's precedences and right-grouping are followed; where that grouping differs from
+//! the usual reading (`a - b - c`) the parser asks for parentheses.
 //!
 //! # Named values and `{{NAME}}`
 //!
 //! [`Vars`] are the only outside data an expression sees; the process environment is never
-//! read. `strenv(NAME)` is the value as a string; `env(NAME)` is the value read as a plain YAML
-//! scalar ([`resolve_plain`](crate::value::resolve_plain)); `{{NAME}}` (NAME =
-//! `[A-Za-z_][A-Za-z0-9_]*`, spaces inside the braces allowed) is bound as a value, never
-//! pasted into the expression text: inside a string literal it is a part of that literal
-//! (`"repo/app:{{VERSION}}"`), elsewhere it is the value as a string (`.v = {{VERSION}}`).
-//! A value holding `"`, `\` or `" | .x = "evil` is just string content. Unknown names are
-//! errors, found before evaluation starts, listing the names available. A value used as a
-//! regex or a `sub` replacement is read as one (`$1` in a replacement is a group).
-//! `{{` not followed by a name (`"{{ .Values.x }}"`) is ordinary text.
-//!
-//! # yq behaviours matched
-//!
-//! - Assignment outputs the whole updated input; `(.a = 1), (.b = 2)` outputs it once with
-//!   both updates. Missing maps are created, short or missing sequences padded with null.
-//! - `lhs = rhs`: rhs is evaluated against the assignment's input (once per place the left side
-//!   names, seeing earlier updates); with several outputs the **last** is stored, with none
-//!   nothing changes. `|=` takes the first output of rhs evaluated at each place, last place
-//!   first. `+=`/`-=` are `old + rhs` / `old - rhs` with rhs evaluated against the input.
-//! - `==` compares scalars by text with the right side a glob (`.name == "app-*"`); numbers by
-//!   value. `//` keeps each truthy left output and replaces each falsy one by the right side.
-//! - Operators cross their operands' outputs, left outer; `+` with an empty side gives the
-//!   other side; `null + x` and `null - x` are `x`; integer arithmetic keeps integers.
-//! - Keys run as yq reads them (`.a-b`, `.a.0` indexes a sequence); string escapes as yq.
+//! read. `strenv(NAME)` is the value as a string; `env(NAME)` is the value read as YAML;
+//! `{{NAME}}` (NAME = `[A-Za-z_][A-Za-z0-9_]*`, spaces inside the braces allowed) is bound as a
+//! value, never pasted into the expression text: inside a string literal it is a part of that
+//! literal (`"repo/app:{{VERSION}}"`), elsewhere it is the value as a string
+//! (`.v = {{VERSION}}`). Unknown names are errors, found before evaluation starts.
 //!
 //! # Deliberate deviations (so nothing is silently misread)
 //!
-//! - Indexing a scalar (`.image.tag` where `image` is a string), a sequence by a name, or
-//!   iterating a scalar is an error naming the value and path; yq yields nothing, which makes
-//!   an assignment silently do nothing.
-//! - Keys yq would silently stretch over operator characters (`.a+1` is the key `a+1`, `.a-=1`
-//!   the key `a-`) and a trailing `?` are errors asking for spaces or quotes.
-//! - Unknown names in `strenv`/`env`/`{{}}` are errors (yq: empty string); `env` of an empty
-//!   value is an error as in yq.
-//! - Sequences and maps compare structurally with `==` (yq: never equal). `sub`/`test` use
-//!   Rust's regex crate, whose `\d`, `\w`, `\s`, `\b` also match non-ASCII text (Go: ASCII only).
-//! - Each value flowing through a pipe is processed on its own (jq-like); yq passes lists, which
-//!   only differs when several values flow into one `=` at once.
-//! - Float results are written as Go would, but infinities and NaN as YAML's `.inf`/`.nan`.
+//! README's "Differences from yq" lists them, each with its reason, and
+//! tests/yq-scenarios/differences.txt the yq scenarios they show in.
 
+mod builtins;
 mod error;
 mod eval;
 mod lex;
@@ -92,13 +69,124 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use error::ExprError;
+pub use error::{ErrorKind, ExprError};
+pub use eval::time::is_timestamp;
 
 use crate::value::Value;
 
 /// Named values the expression can see through `strenv(NAME)`, `env(NAME)` and `{{NAME}}`
 /// (VERSION, SOURCE_REPO, …). Nothing else from the environment is visible.
 pub type Vars = std::collections::BTreeMap<String, String>;
+
+/// One step of a path into a document.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Step {
+    /// A map key.
+    Key(String),
+    /// A sequence index.
+    Index(usize),
+}
+
+/// A node attribute expressions read and set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attribute {
+    /// `style`: yq's names (`double`, `single`, `literal`, `folded`, `flow`, `""`).
+    Style,
+    /// `tag`: `!!str`, `!custom`, …
+    Tag,
+    /// `line_comment`: the comment after the value on its line, without `# `.
+    LineComment,
+    /// `head_comment`: the comment lines above the entry.
+    HeadComment,
+    /// `foot_comment`: the comment lines below it.
+    FootComment,
+}
+
+impl Attribute {
+    /// The attribute a word names (yq also spells the comments in camel case).
+    pub(crate) fn named(word: &str) -> Option<Attribute> {
+        Some(match word {
+            "style" => Attribute::Style,
+            "tag" => Attribute::Tag,
+            "line_comment" | "lineComment" => Attribute::LineComment,
+            "head_comment" | "headComment" => Attribute::HeadComment,
+            "foot_comment" | "footComment" => Attribute::FootComment,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Attribute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Attribute::Style => "style",
+            Attribute::Tag => "tag",
+            Attribute::LineComment => "line_comment",
+            Attribute::HeadComment => "head_comment",
+            Attribute::FootComment => "foot_comment",
+        })
+    }
+}
+
+/// What the evaluator may read of the input document besides its data: tags, styles and
+/// comments, by path. The engine implements it over the parsed file.
+pub trait Source {
+    /// The tag of the value at `path`: as written, or implied (`!!timestamp` for a plain
+    /// date); `None` for the value's own type.
+    fn tag(&self, path: &[Step]) -> Option<String>;
+    /// The style of the value at `path`, in yq's words.
+    fn style(&self, path: &[Step]) -> Option<String>;
+    /// A comment of the value at `path`, without its `# ` markers.
+    fn comment(&self, path: &[Step], which: Attribute) -> Option<String>;
+}
+
+/// A document with no presentation: tags are the values' types, there are no comments.
+pub struct Plain;
+
+impl Source for Plain {
+    fn tag(&self, _: &[Step]) -> Option<String> {
+        None
+    }
+
+    fn style(&self, _: &[Step]) -> Option<String> {
+        None
+    }
+
+    fn comment(&self, _: &[Step], _: Attribute) -> Option<String> {
+        None
+    }
+}
+
+/// An attribute set on a place of the input (`.a style = "double"`), for the engine to write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttributeChange {
+    /// Where.
+    pub path: Vec<Step>,
+    /// Which attribute.
+    pub attribute: Attribute,
+    /// Its new value (`""` removes a comment).
+    pub value: String,
+}
+
+/// One output of an expression, with where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    /// The output's path in the input document, or `None` for a value the expression computed.
+    pub path: Option<Vec<Step>>,
+    /// Its tag (`!!str`, `!!map`, a custom `!tag`, …).
+    pub tag: String,
+    /// The value.
+    pub value: Value,
+}
+
+/// What evaluating an expression on a document gives: its outputs and the attributes it set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluated {
+    /// The outputs, in order.
+    pub outputs: Vec<Output>,
+    /// Attributes set on places of the input, in order.
+    pub attributes: Vec<AttributeChange>,
+}
 
 /// A parsed expression, ready to evaluate against any number of documents.
 #[derive(Clone, Debug)]
@@ -113,17 +201,17 @@ impl Expr {
         &self.src
     }
 
-    /// An error of this expression, shown under the line of the expression it points at.
+    /// An error of this expression, with its position, shown under the line it points at.
     pub fn render_error(&self, error: &ExprError) -> String {
         error.render(&self.src)
     }
 }
 
-/// Parses a yq expression. Errors carry the byte span of the offending part and say where it
-/// is in their message; [`ExprError::render`] shows it under the expression.
+/// Parses a yq expression. Errors carry the byte span of the offending part; [`ExprError::render`]
+/// shows it under the expression.
 pub fn parse(src: &str) -> Result<Expr, ExprError> {
-    let tokens = lex::lex(src)?;
-    let root = parse::parse(src, tokens)?;
+    let tokens = lex::lex(src, 0..src.len())?;
+    let root = parse::parse(src, tokens, 0..src.len())?;
     Ok(Expr { src: src.to_string(), root })
 }
 
@@ -132,5 +220,11 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
 /// Only `vars` is visible to `strenv`, `env` and `{{NAME}}`. The document is taken by value:
 /// an update changes it in place, with no copy.
 pub fn evaluate(expr: &Expr, input: Value, vars: &Vars) -> Result<Vec<Value>, ExprError> {
-    eval::evaluate(&expr.root, &expr.src, input, vars)
+    Ok(evaluate_document(expr, input, vars, &Plain)?.outputs.into_iter().map(|o| o.value).collect())
+}
+
+/// Evaluates `expr` against one document whose tags, styles and comments `source` describes,
+/// with each output's path and tag, and the attributes the expression set.
+pub fn evaluate_document(expr: &Expr, input: Value, vars: &Vars, source: &dyn Source) -> Result<Evaluated, ExprError> {
+    eval::evaluate(&expr.root, input, vars, source)
 }

@@ -23,9 +23,11 @@ use crate::host::{Clock, Http, HttpRequest, HttpResponse};
 use crate::secrets::Secrets;
 
 mod model;
+mod pulls;
 pub mod release;
 
 pub(crate) use model::*;
+pub(crate) use pulls::{existing_pull_number, MergeAnswer, PullLink, PullRequest, MERGE_STYLES};
 pub use release::{Release, RunDetails};
 
 /// How long one request may take when no deadline is nearer.

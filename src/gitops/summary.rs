@@ -16,6 +16,8 @@ pub enum Status {
     Success,
     /// The file already held the version; no commit.
     Unchanged,
+    /// A pull request proposes the version; it is not merged (yet).
+    PrOpened,
     /// A newer version is in place; no commit.
     Superseded,
     /// The server refused the dispatch.
@@ -32,9 +34,10 @@ pub enum Status {
 
 impl Status {
     /// Every status, in the order README lists them.
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 9] = [
         Status::Success,
         Status::Unchanged,
+        Status::PrOpened,
         Status::Superseded,
         Status::DispatchRejected,
         Status::RunFailed,
@@ -48,6 +51,7 @@ impl Status {
         match self {
             Status::Success => "success",
             Status::Unchanged => "unchanged",
+            Status::PrOpened => "pr_opened",
             Status::Superseded => "superseded",
             Status::DispatchRejected => "dispatch_rejected",
             Status::RunFailed => "run_failed",
@@ -57,9 +61,10 @@ impl Status {
         }
     }
 
-    /// Whether the deployment reached its goal: the version is in the GitOps repository.
+    /// Whether the deployment reached its goal: the version is in the GitOps repository, or
+    /// proposed there for review.
     pub fn is_deployed(self) -> bool {
-        matches!(self, Status::Success | Status::Unchanged | Status::Superseded)
+        matches!(self, Status::Success | Status::Unchanged | Status::PrOpened | Status::Superseded)
     }
 
     /// The icon report mode shows.
@@ -67,6 +72,7 @@ impl Status {
         match self {
             Status::Success => "✅",
             Status::Unchanged => "➖",
+            Status::PrOpened => "🔀",
             Status::Superseded => "⏭️",
             Status::Cancelled => "🚫",
             Status::TimedOut => "⌛",

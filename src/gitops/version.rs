@@ -17,6 +17,11 @@ pub(crate) fn downgrade(changes: &[Change]) -> Option<String> {
     })
 }
 
+/// Whether `a` is a newer semantic version than `b` (`false` when either is not one).
+pub(crate) fn newer_version(a: &str, b: &str) -> bool {
+    matches!((semver_of(a), semver_of(b)), (Some(a), Some(b)) if a > b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +44,12 @@ mod tests {
         assert_eq!(downgrade(&[change("1.2.3", "1.2.4")]), None);
         assert_eq!(downgrade(&[change("latest", "1.0.0")]), None);
         assert_eq!(downgrade(&[change("1.2.3", "1.2.3-rc.1")]), Some("1.2.3".into()));
+    }
+
+    #[test]
+    fn newer_versions() {
+        assert!(newer_version("1.10.0", "1.9.0"));
+        assert!(!newer_version("1.9.0", "1.9.0"));
+        assert!(!newer_version("latest", "1.0.0"));
     }
 }

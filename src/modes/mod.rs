@@ -58,6 +58,10 @@ pub enum Output {
     RunUrl,
     /// `dispatch_id`
     DispatchId,
+    /// `pr_url`
+    PrUrl,
+    /// `pr_number`
+    PrNumber,
     /// `summary`
     Summary,
     /// `rows`
@@ -68,7 +72,7 @@ pub enum Output {
 
 impl Output {
     /// Every output, in action.yml's order.
-    pub const ALL: [Output; 11] = [
+    pub const ALL: [Output; 13] = [
         Output::Changed,
         Output::Diff,
         Output::Changes,
@@ -77,6 +81,8 @@ impl Output {
         Output::CommitUrl,
         Output::RunUrl,
         Output::DispatchId,
+        Output::PrUrl,
+        Output::PrNumber,
         Output::Summary,
         Output::Rows,
         Output::Malformed,
@@ -93,6 +99,8 @@ impl Output {
             Output::CommitUrl => "commit_url",
             Output::RunUrl => "run_url",
             Output::DispatchId => "dispatch_id",
+            Output::PrUrl => "pr_url",
+            Output::PrNumber => "pr_number",
             Output::Summary => "summary",
             Output::Rows => "rows",
             Output::Malformed => "malformed",

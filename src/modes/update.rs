@@ -8,7 +8,7 @@
 use crate::engine::{self, Change};
 use crate::forge::{
     backoff_ms, encode_base64, shorten, web_base, ApiError, ChangeFileOperation, CommitRef, FileContent, Forge,
-    StatusOptions,
+    PullLink, StatusOptions,
 };
 use crate::gitops::summary::{Status, SummaryLine};
 use crate::gitops::trailers::{trailer, CommitMessage, DISPATCH_ID};
@@ -16,7 +16,7 @@ use crate::gitops::version::downgrade;
 use crate::gitops::{component_name, markdown, short_sha};
 use crate::host::{Clock, Http, Level, Log};
 use crate::secrets::Secrets;
-use crate::settings::UpdateSettings;
+use crate::settings::{Strategy, UpdateSettings};
 use crate::unified_diff::unified_diff;
 
 use super::{capped, edit_failure, Failure, Outcome, Output, MAX_OUTPUT_BYTES};
@@ -39,6 +39,8 @@ struct Planned {
 struct Report {
     status: Status,
     commit: Option<CommitRef>,
+    /// The pull request, with `strategy: pull_request`.
+    pull: Option<PullLink>,
     diff: String,
     detail: String,
 }
@@ -48,19 +50,28 @@ pub async fn run<H: Http + Clock + Log>(settings: &UpdateSettings, host: &H, sec
     let deadline = host.now_ms() + settings.timeout_ms as f64;
     let forge = Forge::new(&settings.server.api_url, &settings.token, host, secrets).with_deadline(deadline);
     let mut web = settings.server.web_url.clone();
-    let result = update(settings, &forge, host, &mut web).await;
+    let result = match &settings.strategy {
+        Strategy::Commit => update(settings, &forge, host, &mut web).await,
+        Strategy::PullRequest(options) => pull_request::promote(settings, options, &forge, host, &mut web).await,
+    };
     host.log(Level::Debug, &format!("{} API calls", forge.calls()));
     let (report, failure) = match result {
         Ok(report) => (report, None),
         Err(failure) => (
-            Report { status: Status::Failure, commit: None, diff: String::new(), detail: failure.message.clone() },
+            Report {
+                status: Status::Failure,
+                commit: None,
+                pull: None,
+                diff: String::new(),
+                detail: failure.message.clone(),
+            },
             Some(failure),
         ),
     };
     let sha = report.commit.as_ref().map_or("", |c| c.sha.as_str());
     let url = report.commit.as_ref().map_or(String::new(), |c| commit_page(c, &web, &settings.repo));
     let line = SummaryLine {
-        component: component_name(&settings.repo, settings.tag_prefix.as_deref()),
+        component: component(settings),
         version: settings.version.clone(),
         status: report.status.to_string(),
         commit_sha: sha.to_string(),
@@ -70,11 +81,22 @@ pub async fn run<H: Http + Clock + Log>(settings: &UpdateSettings, host: &H, sec
     outcome.output(Output::Status, report.status.as_str());
     outcome.output(Output::CommitSha, sha);
     outcome.output(Output::CommitUrl, url.clone());
-    outcome.output(Output::Changed, (report.status == Status::Success && !report.diff.is_empty()).to_string());
+    let changed = matches!(report.status, Status::Success | Status::PrOpened) && !report.diff.is_empty();
+    outcome.output(Output::Changed, changed.to_string());
+    if let Some(pull) = &report.pull {
+        outcome.output(Output::PrUrl, pull.html_url.clone());
+        outcome.output(Output::PrNumber, pull.number.to_string());
+    }
     outcome.output(Output::Diff, report.diff.clone());
     outcome.output(Output::Summary, line.to_string());
     outcome.summary = summary(settings, &report, &url, &web);
     outcome
+}
+
+/// The component the update is for, as dispatch names it: the consumer repository's name (the
+/// GitOps repository's when no source is given), plus `-prefix` for a tag prefix.
+fn component(settings: &UpdateSettings) -> String {
+    component_name(settings.source_repo.as_deref().unwrap_or(&settings.repo), settings.tag_prefix.as_deref())
 }
 
 /// A commit's page: the server's `html_url`, else one built on the server's web base.
@@ -118,6 +140,7 @@ async fn update<H: Http + Clock + Log>(
                 return Ok(Report {
                     status: Status::Success,
                     commit: Some(commit),
+                    pull: None,
                     diff: String::new(),
                     detail: "already committed by an earlier run of this dispatch".into(),
                 });
@@ -128,6 +151,7 @@ async fn update<H: Http + Clock + Log>(
             return Ok(Report {
                 status: Status::Unchanged,
                 commit: last_commit(&plan[0]),
+                pull: None,
                 diff: String::new(),
                 detail: "the files already hold these values".into(),
             });
@@ -140,6 +164,7 @@ async fn update<H: Http + Clock + Log>(
                 return Ok(Report {
                     status: Status::Superseded,
                     commit: last_commit(&plan[0]),
+                    pull: None,
                     diff: String::new(),
                     detail,
                 });
@@ -172,6 +197,7 @@ async fn update<H: Http + Clock + Log>(
                 return Ok(Report {
                     status: Status::Success,
                     commit: Some(commit),
+                    pull: None,
                     diff,
                     detail: format!("committed to {branch_name}"),
                 });
@@ -301,8 +327,8 @@ async fn write_failure<H: Http + Clock>(settings: &UpdateSettings, forge: &Forge
         (Some(401), _) => format!("the token was refused by the server ({error}): check input 'token'"),
         (_, Some(Refusal::ProtectedBranch)) => format!(
             "branch {branch} of {repo} is protected: its protection rule does not let this token's user push to it \
-             ({error}); nothing was written. Add the user to the rule's push allowlist, or let changes go through pull \
-             requests"
+             ({error}); nothing was written. Set `strategy: pull_request` to propose the change as a pull request, or \
+             add the user to the rule's push allowlist"
         ),
         (_, Some(Refusal::ProtectedFile)) => format!(
             "the protection rule of branch {branch} in {repo} protects this file ({error}); nothing was written"
@@ -500,6 +526,9 @@ fn summary(settings: &UpdateSettings, report: &Report, url: &str, web: &str) -> 
         markdown::code(&settings.version),
         markdown::text(&report.detail)
     ));
+    if let Some(pull) = &report.pull {
+        out.push_str(&format!("\nPull request: {}.\n", markdown::link(&format!("#{}", pull.number), &pull.html_url)));
+    }
     if let (Some(repo), Some(sha)) = (&settings.source_repo, &settings.source_commit) {
         let label = format!("{repo}@{}", short_sha(sha));
         out.push_str(&format!("\nRequested by {}.\n", markdown::link(&label, &format!("{web}/{repo}/commit/{sha}"))));
@@ -510,5 +539,6 @@ fn summary(settings: &UpdateSettings, report: &Report, url: &str, web: &str) -> 
     out
 }
 
+mod pull_request;
 #[cfg(test)]
 mod tests;

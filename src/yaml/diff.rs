@@ -7,6 +7,7 @@
 
 use foldhash::{HashMap, HashSet, HashSetExt};
 
+use crate::expr::Step;
 use crate::value::Value;
 
 use super::document::{Node, NodeKind, Stream};
@@ -99,6 +100,8 @@ pub struct Located<'n> {
     pub edit: Edit<'n>,
     /// The yq path of the value changed (`.image.tag`).
     pub path: String,
+    /// The same path as steps.
+    pub steps: Vec<Step>,
     /// The old value, if there was one.
     pub old: Option<Value>,
     /// The new value, if there is one.
@@ -111,7 +114,7 @@ pub struct Located<'n> {
 pub fn diff<'n>(stream: &'n Stream<'_>, node: &'n Node<'n>, new: &Value) -> Vec<Located<'n>> {
     let mut out = Vec::new();
     if !stream.holds(node, new) {
-        walk(stream, node, Slot::Root, Context::Block, new, String::new(), &mut out);
+        walk(stream, node, Slot::Root, Context::Block, new, &mut Vec::new(), &mut out);
     }
     out
 }
@@ -124,19 +127,25 @@ fn walk<'n>(
     slot: Slot<'n>,
     context: Context,
     new: &Value,
-    path: String,
+    steps: &mut Vec<Step>,
     out: &mut Vec<Located<'n>>,
 ) {
-    let report = |path: String, edit: Edit<'n>, old: Option<Value>, new: Option<Value>, offset| Located {
+    let report = |steps: Vec<Step>, edit: Edit<'n>, old: Option<Value>, new: Option<Value>, offset| Located {
         edit,
-        path: if path.is_empty() { ".".to_string() } else { path },
+        path: path_text(&steps),
+        steps,
         old,
         new,
         offset,
     };
-    let replace = |path: String, out: &mut Vec<Located<'n>>| {
+    let with = |steps: &Vec<Step>, step: Step| {
+        let mut steps = steps.clone();
+        steps.push(step);
+        steps
+    };
+    let replace = |steps: &Vec<Step>, out: &mut Vec<Located<'n>>| {
         let edit = Edit::ReplaceNode { node, slot, value: new.clone(), context };
-        out.push(report(path, edit, Some(stream.value_of(node)), Some(new.clone()), node.span.start));
+        out.push(report(steps.clone(), edit, Some(stream.value_of(node)), Some(new.clone()), node.span.start));
     };
     match (&node.kind, new) {
         (NodeKind::Map { flow, entries }, Value::Map(new_map)) => {
@@ -146,12 +155,13 @@ fn walk<'n>(
             let mut seen = HashSet::new();
             let old_order: Vec<&str> =
                 keys.iter().copied().filter(|k| seen.insert(*k) && new_map.contains_key(k)).collect();
-            // Kept keys must stay in order, and new keys must follow them; otherwise replace.
+            // Kept keys must stay in order, and new keys must follow them; otherwise replace. A
+            // mapping that keeps none of its keys is replaced whole (`{}` when emptied).
             let kept: Vec<&str> = new_map.keys().map(String::as_str).filter(|k| last_index.contains_key(k)).collect();
             let first_added =
                 new_map.keys().position(|k| !last_index.contains_key(k.as_str())).unwrap_or(new_map.len());
-            if kept != old_order || first_added < kept.len() {
-                return replace(path, out);
+            if kept != old_order || first_added < kept.len() || (kept.is_empty() && !entries.is_empty()) {
+                return replace(steps, out);
             }
             let inner = if *flow { Context::Flow } else { Context::Block };
             for (index, (key_node, value_node)) in entries.iter().enumerate() {
@@ -161,22 +171,23 @@ fn walk<'n>(
                 }
                 match new_map.get(key) {
                     None => out.push(report(
-                        format!("{path}{}", path_segment(key)),
+                        with(steps, Step::Key(key.to_string())),
                         Edit::DeleteKey { map: node, index },
                         Some(stream.value_of(value_node)),
                         None,
                         key_node.span.start,
                     )),
                     Some(new_value) if !stream.holds(value_node, new_value) => {
-                        let entry_path = format!("{path}{}", path_segment(key));
-                        walk(stream, value_node, Slot::MapValue { key: key_node }, inner, new_value, entry_path, out);
+                        steps.push(Step::Key(key.to_string()));
+                        walk(stream, value_node, Slot::MapValue { key: key_node }, inner, new_value, steps, out);
+                        steps.pop();
                     }
                     Some(_) => {}
                 }
             }
             for (key, value) in new_map.iter().filter(|(k, _)| !last_index.contains_key(k.as_str())) {
                 out.push(report(
-                    format!("{path}{}", path_segment(key)),
+                    with(steps, Step::Key(key.clone())),
                     Edit::InsertKey { map: node, key: key.clone(), value: value.clone() },
                     None,
                     Some(value.clone()),
@@ -186,19 +197,25 @@ fn walk<'n>(
         }
         (NodeKind::Seq { flow, items }, Value::Seq(new_items)) => {
             let inner = if *flow { Context::Flow } else { Context::Block };
-            let walk_items = |count: usize, out: &mut Vec<Located<'n>>| {
+            let walk_items = |count: usize, steps: &mut Vec<Step>, out: &mut Vec<Located<'n>>| {
                 for (i, (item, new_item)) in items.iter().zip(new_items).take(count).enumerate() {
                     if !stream.holds(item, new_item) {
-                        walk(stream, item, Slot::SeqItem, inner, new_item, format!("{path}[{i}]"), out);
+                        steps.push(Step::Index(i));
+                        walk(stream, item, Slot::SeqItem, inner, new_item, steps, out);
+                        steps.pop();
                     }
                 }
             };
+            if new_items.is_empty() {
+                // Every item removed: `[]` in place of the sequence.
+                return replace(steps, out);
+            }
             if new_items.len() >= items.len() {
-                walk_items(items.len(), out);
+                walk_items(items.len(), steps, out);
                 let added = new_items[items.len()..].to_vec();
                 if !added.is_empty() {
                     out.push(report(
-                        format!("{path}[{}]", items.len()),
+                        with(steps, Step::Index(items.len())),
                         Edit::AppendItems { seq: node, values: added.clone() },
                         None,
                         Some(Value::Seq(added)),
@@ -217,12 +234,12 @@ fn walk<'n>(
             let removed: Vec<usize> = if kept.len() == new_items.len() {
                 (0..items.len()).filter(|i| !kept.contains(i)).collect()
             } else {
-                walk_items(new_items.len(), out);
+                walk_items(new_items.len(), steps, out);
                 (new_items.len()..items.len()).collect()
             };
             for index in removed {
                 out.push(report(
-                    format!("{path}[{index}]"),
+                    with(steps, Step::Index(index)),
                     Edit::DeleteItem { seq: node, index },
                     Some(stream.value_of(&items[index])),
                     None,
@@ -235,10 +252,24 @@ fn walk<'n>(
             Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_),
         ) => {
             let edit = Edit::SetScalar { node, value: new.clone(), context };
-            out.push(report(path, edit, Some(stream.value_of(node)), Some(new.clone()), node.span.start));
+            out.push(report(steps.clone(), edit, Some(stream.value_of(node)), Some(new.clone()), node.span.start));
         }
-        _ => replace(path, out),
+        _ => replace(steps, out),
     }
+}
+
+/// The yq text of a path: `.` for the root, `.a.b[0]`, `."a.b"` for a key that needs quoting.
+pub fn path_text(steps: &[Step]) -> String {
+    if steps.is_empty() {
+        return ".".to_string();
+    }
+    steps
+        .iter()
+        .map(|step| match step {
+            Step::Key(key) => path_segment(key),
+            Step::Index(i) => format!("[{i}]"),
+        })
+        .collect()
 }
 
 /// One step of a yq path for a key: `.name`, or `."a.b"` when the key needs quoting.

@@ -101,9 +101,11 @@ impl Node<'_> {
     pub fn content_end(&self, src: &str) -> usize {
         match &self.kind {
             NodeKind::Seq { flow: false, items } => items.last().map_or(self.span.end, |n| n.content_end(src)),
-            NodeKind::Map { flow: false, entries } => {
-                entries.last().map_or(self.span.end, |(_, v)| v.content_end(src).max(v.span.start))
-            }
+            NodeKind::Map { flow: false, entries } => entries.last().map_or(self.span.end, |(_, v)| {
+                // An empty value sits at its `:`, which is still content.
+                let colon = usize::from(v.is_empty_scalar() && src[v.span.start..].starts_with(':'));
+                v.content_end(src).max(v.span.start + colon)
+            }),
             NodeKind::Scalar { style: Style::Literal | Style::Folded, .. } => block_scalar_body_end(src, &self.span),
             _ => self.span.end,
         }
@@ -375,6 +377,14 @@ impl<'s> Stream<'s> {
         }
     }
 
+    /// The node an alias stands for (itself for any other node).
+    pub fn resolve<'a>(&'a self, node: &'a Node<'s>) -> &'a Node<'s> {
+        match node.kind {
+            NodeKind::Alias { target } => self.anchors.get(&target).unwrap_or(node),
+            _ => node,
+        }
+    }
+
     /// Whether an alias refers to anchor `id`.
     pub fn is_aliased(&self, id: usize) -> bool {
         id != 0 && self.aliased.contains(&id)
@@ -559,7 +569,9 @@ fn scalar_type(text: &str, style: Style, tag: Option<&NodeTag>) -> ScalarType {
         _ => {}
     }
     match style {
-        Style::Plain if tag.is_none() => ScalarType::of_plain(text),
+        // A custom tag (`!horse 1.2`) is read as what its text is, as yq guesses it
+        // (pkg/yqlib/candidate_node.go guessTagFromCustomType).
+        Style::Plain if tag.is_none_or(|t| t.core().is_none()) => ScalarType::of_plain(text),
         _ => ScalarType::String,
     }
 }
@@ -618,6 +630,11 @@ mod tests {
         assert_eq!(map.get("a"), Some(&Value::String("12".into())));
         assert_eq!(map.get("b"), Some(&Value::Number("7".into())));
         assert_eq!(map.get("c"), Some(&Value::String("x".into())));
+        // A custom tag reads the text as what it is.
+        let stream = parse("a: !horse 1.2\nb: !horse '1.2'\n");
+        let Value::Map(map) = stream.value_of(&stream.docs[0].root) else { panic!() };
+        assert_eq!(map.get("a"), Some(&Value::Number("1.2".into())));
+        assert_eq!(map.get("b"), Some(&Value::String("1.2".into())));
     }
 
     #[test]

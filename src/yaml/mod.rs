@@ -2,5 +2,8 @@
 
 pub mod diff;
 pub mod document;
+pub mod presentation;
+pub mod render;
 pub mod scalar;
+pub mod source;
 pub mod splice;

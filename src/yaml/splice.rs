@@ -3,11 +3,14 @@
 
 use std::ops::Range;
 
+use crate::expr::{is_timestamp, Step};
+use crate::sorting::sort_by;
 use crate::value::Value;
 
 use super::diff::{Edit, Slot};
 use super::document::{block_scalar_body_end, Node, NodeKind, Style};
-use super::scalar::{double_quoted, plain_is_safe, render, Context};
+use super::render::{block_scalar, Renderer, Styles, Written};
+use super::scalar::{double_quoted, render, Context};
 
 /// The conventions new text follows, read off the file.
 #[derive(Clone, Debug)]
@@ -21,8 +24,9 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Reads the line ending from the first line break; the indent step is given by the caller.
-    pub fn detect(src: &str, indent_step: usize, json: bool) -> Self {
+    /// The conventions of `src`: its line ending (from the first line break), with the indent
+    /// step the caller measured and whether it is JSON.
+    pub fn of(src: &str, indent_step: usize, json: bool) -> Self {
         let eol = match src.find('\n') {
             Some(i) if i > 0 && src.as_bytes()[i - 1] == b'\r' => "\r\n",
             _ => "\n",
@@ -44,9 +48,16 @@ pub struct Patch {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpliceError(pub String);
 
-/// The patches that perform `edit` on `src`.
-pub fn patches_for(src: &str, edit: &Edit<'_>, layout: &Layout) -> Result<Vec<Patch>, SpliceError> {
-    let w = Writer { src, layout };
+/// The patches that perform `edit`, the change of the value at `steps` of its document, on
+/// `src`; new text honours the styles an expression set (`styles`, by path).
+pub fn patches_for(
+    src: &str,
+    edit: &Edit<'_>,
+    steps: &[Step],
+    layout: &Layout,
+    styles: Option<&Styles<'_>>,
+) -> Result<Vec<Patch>, SpliceError> {
+    let w = Writer { src, layout, r: Renderer { layout, styles }, steps };
     match edit {
         Edit::SetScalar { node, value, context } => w.set_scalar(node, value, *context),
         Edit::ReplaceNode { node, slot, value, context } => w.replace_node(node, *slot, value, *context),
@@ -57,9 +68,77 @@ pub fn patches_for(src: &str, edit: &Edit<'_>, layout: &Layout) -> Result<Vec<Pa
     }
 }
 
+/// The patches that remove entries or items `indices` (ascending, not all of them) from a flow
+/// collection: each run of neighbours goes with one comma.
+pub fn flow_deletions(collection: &Node, indices: &[usize]) -> Vec<Patch> {
+    let spans: Vec<Range<usize>> = match &collection.kind {
+        NodeKind::Map { entries, .. } => {
+            entries.iter().map(|(k, v)| k.span.start..v.span.end.max(k.span.end)).collect()
+        }
+        NodeKind::Seq { items, .. } => items.iter().map(|n| n.span.clone()).collect(),
+        _ => return Vec::new(),
+    };
+    let mut patches = Vec::new();
+    let mut i = 0;
+    while i < indices.len() {
+        let first = indices[i];
+        let mut last = first;
+        while i + 1 < indices.len() && indices[i + 1] == last + 1 {
+            i += 1;
+            last += 1;
+        }
+        i += 1;
+        let range = if last + 1 < spans.len() {
+            spans[first].start..spans[last + 1].start
+        } else if first > 0 {
+            spans[first - 1].end..spans[last].end
+        } else {
+            spans[first].start..spans[last].end
+        };
+        patches.push(Patch { range, text: String::new() });
+    }
+    patches
+}
+
+/// What is written before a node's own text: its tag and anchor (`!t &a value`).
+pub struct Properties {
+    /// Where they begin (the node's start when it has none).
+    pub first: usize,
+    /// Where the node's own text begins: a block scalar's header, else its span's start.
+    pub start: usize,
+    /// The tag's bytes, when one is written.
+    pub tag: Option<Range<usize>>,
+}
+
+/// The properties written before `node` in `src`.
+pub fn properties(src: &str, node: &Node) -> Result<Properties, SpliceError> {
+    let mut start = node.span.start;
+    if let NodeKind::Scalar { style: Style::Literal | Style::Folded, .. } = node.kind {
+        start = src[..start].rfind(['|', '>']).ok_or_else(|| SpliceError("block scalar without a header".into()))?;
+    }
+    let block_collection = matches!(node.kind, NodeKind::Map { flow: false, .. } | NodeKind::Seq { flow: false, .. });
+    let mut found = Properties { first: start, start, tag: None };
+    if node.tag.is_none() && node.anchor == 0 {
+        return Ok(found);
+    }
+    for _ in 0..2 {
+        let before = &src[..found.first];
+        let trimmed = if block_collection { before.trim_end() } else { before.trim_end_matches([' ', '\t']) };
+        let token_start = trimmed.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let token = &trimmed[token_start..];
+        if token.starts_with('!') && node.tag.is_some() && found.tag.is_none() {
+            found.tag = Some(token_start..trimmed.len());
+        } else if !(token.starts_with('&') && node.anchor != 0) {
+            break;
+        }
+        found.first = token_start;
+    }
+    Ok(found)
+}
+
 /// Applies non-overlapping patches to `src`.
 pub fn apply(src: &str, mut patches: Vec<Patch>) -> Result<String, SpliceError> {
-    patches.sort_by_key(|p| (p.range.start, p.range.end));
+    sort_by(&mut patches, |a, b| (a.range.start, a.range.end).cmp(&(b.range.start, b.range.end)));
     let mut out = String::with_capacity(src.len() + patches.iter().map(|p| p.text.len()).sum::<usize>());
     let mut at = 0;
     for patch in &patches {
@@ -77,6 +156,9 @@ pub fn apply(src: &str, mut patches: Vec<Patch>) -> Result<String, SpliceError> 
 struct Writer<'a> {
     src: &'a str,
     layout: &'a Layout,
+    r: Renderer<'a>,
+    /// Where the edited value sits in its document.
+    steps: &'a [Step],
 }
 
 impl Writer<'_> {
@@ -88,8 +170,11 @@ impl Writer<'_> {
         self.src[..at].rfind('\n').map_or(0, |i| i + 1)
     }
 
+    /// The column of `at`, in characters (a byte-order mark at the start of the file is not one).
     fn column(&self, at: usize) -> usize {
-        self.src[self.line_start(at)..at].chars().count()
+        let line = self.line_start(at);
+        let text = &self.src[line..at];
+        text.strip_prefix('\u{feff}').filter(|_| line == 0).unwrap_or(text).chars().count()
     }
 
     /// The offset after the line break ending the line that `at` is on (or `at` itself when it
@@ -110,23 +195,42 @@ impl Writer<'_> {
         }
     }
 
-    fn key_text(&self, key: &str) -> String {
-        if self.layout.json || !plain_is_safe(key, Context::Block) {
-            double_quoted(key, self.layout.json)
-        } else {
-            key.to_string()
-        }
+    /// The style an expression set on the edited value, if any.
+    fn forced(&self) -> Option<Written> {
+        self.r.styles.and_then(|styles| styles(self.steps))
     }
 
     fn set_scalar(&self, node: &Node, value: &Value, context: Context) -> Result<Vec<Patch>, SpliceError> {
-        let style = match &node.kind {
+        let current = match &node.kind {
             NodeKind::Scalar { style, .. } => *style,
             _ => Style::Plain,
         };
-        if matches!(style, Style::Literal | Style::Folded) {
+        let style = self.forced().map_or(current, Written::scalar_style);
+        let is_block = |s: Style| matches!(s, Style::Literal | Style::Folded);
+        if is_block(current) && current == style {
             return self.set_block_scalar(node, style, value);
         }
-        let text = render(value, style, context, self.layout.json);
+        if is_block(style) && context == Context::Block && !self.layout.json {
+            if let Some(patches) = self.new_block_scalar(node, current, style, value) {
+                return Ok(patches);
+            }
+        }
+        let style = if is_block(style) { Style::DoubleQuoted } else { style };
+        let text = match (&node.kind, value) {
+            // A plain date stays a plain date (yq's !!timestamp arithmetic).
+            (NodeKind::Scalar { text: old, style: Style::Plain }, Value::String(new))
+                if style == Style::Plain && !self.layout.json && is_timestamp(old) && is_timestamp(new) =>
+            {
+                new.clone()
+            }
+            _ => render(value, style, context, self.layout.json),
+        };
+        if is_block(current) {
+            // A `|` or `>` scalar written as one line: header and body give way to it.
+            let (header_at, _) = self.block_header(node)?;
+            let body_end = block_scalar_body_end(self.src, &node.span);
+            return Ok(Self::patch(header_at..body_end, format!("{text}{}", self.layout.eol)));
+        }
         if node.span.is_empty() {
             // `key:` with no value: the empty scalar sits at the `:`.
             let at = node.span.start;
@@ -140,13 +244,40 @@ impl Writer<'_> {
         Ok(Self::patch(node.span.clone(), text))
     }
 
-    /// A new value for a `|` or `>` scalar: the header stays, the body lines are rewritten at the
-    /// body's indentation, and trailing blank lines stay where they were.
-    fn set_block_scalar(&self, node: &Node, style: Style, value: &Value) -> Result<Vec<Patch>, SpliceError> {
+    /// A one-line scalar rewritten as a `|` or `>` block scalar (the style set on it), when the
+    /// text fits that style and nothing follows the scalar on its line.
+    fn new_block_scalar(&self, node: &Node, current: Style, style: Style, value: &Value) -> Option<Vec<Patch>> {
+        let Value::String(text) = value else { return None };
+        if node.span.is_empty()
+            || current != Style::Plain && !matches!(current, Style::SingleQuoted | Style::DoubleQuoted)
+        {
+            return None;
+        }
+        let line_end = self.src[node.span.end..].find('\n').map_or(self.src.len(), |i| node.span.end + i);
+        if !self.src[node.span.end..line_end].trim().is_empty() {
+            return None;
+        }
+        // Deeper than whatever owns the line: its key, or the item after `- `.
+        let line = &self.src[self.line_start(node.span.start)..node.span.start];
+        let owner = line.len() - line.trim_start_matches([' ', '-']).len();
+        let indent = line[..owner].chars().count() + self.layout.indent_step;
+        let block = block_scalar(text, style, indent, self.layout.eol)?;
+        Some(Self::patch(node.span.clone(), block))
+    }
+
+    /// Where a block scalar's header (`|-`, `>2`, …) starts and ends.
+    fn block_header(&self, node: &Node) -> Result<(usize, usize), SpliceError> {
         let header_at = self.src[..node.span.start]
             .rfind(['|', '>'])
             .ok_or_else(|| SpliceError("block scalar without a header".into()))?;
         let header_end = header_at + self.src[header_at..].find(['\n', '\r', ' ', '#']).unwrap_or(1);
+        Ok((header_at, header_end))
+    }
+
+    /// A new value for a `|` or `>` scalar: the header stays, the body lines are rewritten at the
+    /// body's indentation, and trailing blank lines stay where they were.
+    fn set_block_scalar(&self, node: &Node, style: Style, value: &Value) -> Result<Vec<Patch>, SpliceError> {
+        let (header_at, header_end) = self.block_header(node)?;
         let header = &self.src[header_at..header_end];
         let body_end = block_scalar_body_end(self.src, &node.span);
         let body_start = self.line_start(node.span.start);
@@ -202,18 +333,36 @@ impl Writer<'_> {
             return self.set_scalar(node, value, context);
         }
         let end = node.content_end(self.src).max(node.span.end);
-        let flow = self.layout.json || context == Context::Flow || empty_collection(value);
+        // Flow where it must be, where the expression asked for it, and where the node was
+        // flow and no other style was asked for.
+        let forced = self.forced();
+        let flow = self.layout.json
+            || context == Context::Flow
+            || empty_collection(value)
+            || forced == Some(Written::Flow)
+            || (forced.is_none() && !block_node && matches!(node.kind, NodeKind::Map { .. } | NodeKind::Seq { .. }));
+        let mut path = self.steps.to_vec();
+        // A value of another kind (a list where a tagged scalar was) drops the old tag and anchor.
+        let same_kind = matches!(
+            (&node.kind, value),
+            (NodeKind::Map { .. }, Value::Map(_))
+                | (NodeKind::Seq { .. }, Value::Seq(_))
+                | (NodeKind::Scalar { .. }, _)
+        ) && !is_collection == matches!(node.kind, NodeKind::Scalar { .. });
+        let first = if same_kind { node.span.start } else { properties(self.src, node)?.first };
         if !is_collection || flow {
-            let text =
-                if is_collection { self.flow(value) } else { render(value, Style::Plain, context, self.layout.json) };
+            let text = self.r.flow_or_scalar(value, context, &mut path);
             return Ok(match slot {
                 Slot::MapValue { key } if block_node => {
                     let colon = self.colon_after(key)?;
-                    // The content ends with its line break; keep one.
+                    // The content ends with its line break; keep one, and a comment on the key's line.
                     let keep_eol = if self.src[..end].ends_with('\n') { self.layout.eol } else { "" };
-                    Self::patch(colon + 1..end, format!(" {text}{keep_eol}"))
+                    let line_end = self.src[colon..].find(['\r', '\n']).map_or(self.src.len(), |i| colon + i);
+                    let rest = &self.src[colon + 1..line_end];
+                    let comment = if rest.trim_start().starts_with('#') { rest } else { "" };
+                    Self::patch(colon + 1..end, format!(" {text}{comment}{keep_eol}"))
                 }
-                _ => Self::patch(node.span.start..end.max(node.span.start), text),
+                _ => Self::patch(first..end.max(node.span.start), text),
             });
         }
         // A block collection written where a scalar or another collection was.
@@ -221,7 +370,7 @@ impl Writer<'_> {
         let eol = self.layout.eol;
         Ok(match slot {
             Slot::Root => {
-                let mut text = self.block(value, 0);
+                let mut text = self.r.block(value, 0, &mut path);
                 if node.span.is_empty() {
                     // An empty document: start on a line of its own.
                     if self.after_line(node.span.start) != Some(node.span.start) {
@@ -230,23 +379,23 @@ impl Writer<'_> {
                 } else if !keep_eol {
                     text.truncate(text.len() - eol.len());
                 }
-                Self::patch(node.span.start..end, text)
+                Self::patch(first..end, text)
             }
             Slot::MapValue { key } => {
                 let colon = self.colon_after(key)?;
                 let indent = self.column(key.span.start) + self.layout.indent_step;
-                let mut text = format!("{eol}{}", self.block(value, indent));
+                let mut text = format!("{eol}{}", self.r.block(value, indent, &mut path));
                 if !keep_eol {
                     text.truncate(text.len() - eol.len());
                 }
                 Self::patch(colon + 1..end, text)
             }
             Slot::SeqItem => {
-                let indent = self.column(node.span.start);
-                let text = self.block(value, indent);
+                let indent = self.column(first);
+                let text = self.r.block(value, indent, &mut path);
                 let text = text[indent..].to_string();
                 let text = if keep_eol { text } else { text[..text.len() - eol.len()].to_string() };
-                Self::patch(node.span.start..end, text)
+                Self::patch(first..end, text)
             }
         })
     }
@@ -260,28 +409,17 @@ impl Writer<'_> {
 
     fn insert_key(&self, map: &Node, key: &str, value: &Value) -> Result<Vec<Patch>, SpliceError> {
         let NodeKind::Map { flow, entries } = &map.kind else { unreachable!("insert_key on a mapping") };
-        let key_text = self.key_text(key);
+        let key_text = self.r.key_text(key);
+        let mut path = self.steps.to_vec();
         if *flow || self.layout.json {
-            let entry = format!("{key_text}: {}", self.flow_or_scalar(value, Context::Flow));
+            let entry = format!("{key_text}: {}", self.r.flow_or_scalar(value, Context::Flow, &mut path));
             return Ok(self.flow_insert(map, entries.last().map(|(k, v)| (k, v)), entry));
         }
         let (first_key, _) = entries.first().ok_or_else(|| SpliceError("empty block mapping".into()))?;
         let indent = self.column(first_key.span.start);
         let (at, lead) = self.insertion_after(map.content_end(self.src));
-        let entry = self.block_entry(&key_text, value, indent);
+        let entry = self.r.block_entry(&key_text, value, indent, &mut path);
         Ok(Self::patch(at..at, format!("{lead}{}{entry}", " ".repeat(indent))))
-    }
-
-    /// `key: value` + line break for a block mapping at `indent` (the key's own indentation is
-    /// the caller's).
-    fn block_entry(&self, key_text: &str, value: &Value, indent: usize) -> String {
-        let eol = self.layout.eol;
-        match value {
-            Value::Map(_) | Value::Seq(_) if !empty_collection(value) => {
-                format!("{key_text}:{eol}{}", self.block(value, indent + self.layout.indent_step))
-            }
-            _ => format!("{key_text}: {}{eol}", self.flow_or_scalar(value, Context::Block)),
-        }
     }
 
     /// Inserts `entry` into a flow collection after `last` (its last key/value or item), or just
@@ -305,9 +443,7 @@ impl Writer<'_> {
         let (key, value) = &entries[index];
         let value_end = value.content_end(self.src).max(value.span.end).max(key.span.end);
         if *flow || self.layout.json {
-            let spans: Vec<Range<usize>> =
-                entries.iter().map(|(k, v)| k.span.start..v.span.end.max(k.span.end)).collect();
-            return Ok(self.flow_delete(&spans, index));
+            return Ok(flow_deletions(map, &[index]));
         }
         if entries.len() == 1 {
             return Ok(self.empty_block_collection(map, value_end, "{}"));
@@ -335,56 +471,41 @@ impl Writer<'_> {
         Self::patch(collection.span.start..end, empty.to_string())
     }
 
-    /// Removes entry `index` of a flow collection whose entries cover `spans`, with one comma.
-    fn flow_delete(&self, spans: &[Range<usize>], index: usize) -> Vec<Patch> {
-        let span = &spans[index];
-        if let Some(next) = spans.get(index + 1) {
-            Self::patch(span.start..next.start, "")
-        } else if index > 0 {
-            Self::patch(spans[index - 1].end..span.end, "")
-        } else {
-            Self::patch(span.clone(), "")
-        }
-    }
-
     fn append_items(&self, seq: &Node, values: &[Value]) -> Result<Vec<Patch>, SpliceError> {
         let NodeKind::Seq { flow, items } = &seq.kind else { unreachable!("append_items on a sequence") };
+        // The path of each new item, for the styles set on it.
+        let mut path = self.steps.to_vec();
+        let mut item_path = |i: usize| {
+            if let Some(Step::Index(last)) = path.last_mut() {
+                *last = items.len() + i;
+            }
+            path.clone()
+        };
         if *flow || self.layout.json {
-            let mut patches = Vec::new();
-            let text: Vec<String> = values.iter().map(|v| self.flow_or_scalar(v, Context::Flow)).collect();
+            let text: Vec<String> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| self.r.flow_or_scalar(v, Context::Flow, &mut item_path(i)))
+                .collect();
             let last = items.last().map(|n| (n, n));
-            patches.extend(self.flow_insert(seq, last, text.join(", ")));
-            return Ok(patches);
+            return Ok(self.flow_insert(seq, last, text.join(", ")));
         }
         let first = items.first().ok_or_else(|| SpliceError("empty block sequence".into()))?;
         let dash = self.dash_before(first)?;
         let indent = self.column(dash);
         let (at, lead) = self.insertion_after(seq.content_end(self.src));
         let mut text = lead.to_string();
-        for value in values {
+        for (i, value) in values.iter().enumerate() {
             text.push_str(&" ".repeat(indent));
-            text.push_str(&self.block_item(value, indent));
+            text.push_str(&self.r.block_item(value, indent, &mut item_path(i)));
         }
         Ok(Self::patch(at..at, text))
-    }
-
-    /// `- value` + line break for a block sequence whose dashes are at `indent` (the dash's own
-    /// indentation is the caller's).
-    fn block_item(&self, value: &Value, indent: usize) -> String {
-        match value {
-            Value::Map(_) if !empty_collection(value) => {
-                let block = self.block(value, indent + 2);
-                format!("- {}", &block[indent + 2..])
-            }
-            _ => format!("- {}{}", self.flow_or_scalar(value, Context::Block), self.layout.eol),
-        }
     }
 
     fn delete_item(&self, seq: &Node, index: usize) -> Result<Vec<Patch>, SpliceError> {
         let NodeKind::Seq { flow, items } = &seq.kind else { unreachable!("delete_item on a sequence") };
         if *flow || self.layout.json {
-            let spans: Vec<Range<usize>> = items.iter().map(|n| n.span.clone()).collect();
-            return Ok(self.flow_delete(&spans, index));
+            return Ok(flow_deletions(seq, &[index]));
         }
         let item = &items[index];
         let item_end = item.content_end(self.src).max(item.span.end);
@@ -425,64 +546,6 @@ impl Writer<'_> {
             }
             at = self.line_start(at - 1);
         }
-    }
-
-    fn flow_or_scalar(&self, value: &Value, context: Context) -> String {
-        match value {
-            Value::Map(_) | Value::Seq(_) => self.flow(value),
-            _ => render(value, Style::Plain, context, self.layout.json),
-        }
-    }
-
-    /// `value` in flow style (`{a: 1, b: [x]}`; JSON syntax in JSON files).
-    fn flow(&self, value: &Value) -> String {
-        match value {
-            Value::Map(map) => {
-                let entries: Vec<String> = map
-                    .iter()
-                    .map(|(k, v)| {
-                        let key = if self.layout.json || !plain_is_safe(k, Context::Flow) {
-                            double_quoted(k, self.layout.json)
-                        } else {
-                            k.clone()
-                        };
-                        format!("{key}: {}", self.flow(v))
-                    })
-                    .collect();
-                format!("{{{}}}", entries.join(", "))
-            }
-            Value::Seq(items) => {
-                let items: Vec<String> = items.iter().map(|v| self.flow(v)).collect();
-                format!("[{}]", items.join(", "))
-            }
-            _ => render(value, Style::Plain, Context::Flow, self.layout.json),
-        }
-    }
-
-    /// `value` as block lines at `indent`, each ending with the line break.
-    fn block(&self, value: &Value, indent: usize) -> String {
-        let pad = " ".repeat(indent);
-        let mut out = String::new();
-        match value {
-            Value::Map(map) => {
-                for (k, v) in map.iter() {
-                    out.push_str(&pad);
-                    out.push_str(&self.block_entry(&self.key_text(k), v, indent));
-                }
-            }
-            Value::Seq(items) => {
-                for v in items {
-                    out.push_str(&pad);
-                    out.push_str(&self.block_item(v, indent));
-                }
-            }
-            _ => {
-                out.push_str(&pad);
-                out.push_str(&render(value, Style::Plain, Context::Block, false));
-                out.push_str(self.layout.eol);
-            }
-        }
-        out
     }
 }
 

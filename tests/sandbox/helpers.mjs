@@ -134,6 +134,28 @@ export function quietSeed(extra = {}) {
   };
 }
 
+/**
+ * A world for pull-request tests: niko owns niko/gitops (private) and niko/public; wendy writes,
+ * bob reads, ada administers niko/gitops as collaborators; sam is a site administrator; eve has no
+ * access. One token per user, named after the user.
+ */
+export function pullSeed() {
+  const users = ['niko', 'wendy', 'bob', 'ada', 'sam', 'eve'];
+  return {
+    users: users.map((u) => ({ name: u, email: `${u}@example.com`, full_name: u === 'niko' ? 'Niko' : '', admin: u === 'sam' })),
+    tokens: users.map((u) => ({ name: u, user: u })),
+    repos: [
+      {
+        name: 'niko/gitops',
+        collaborators: { wendy: 'write', bob: 'read', ada: 'admin' },
+        files: { 'README.md': '# gitops\n', 'dev/Chart.yaml': 'version: 0.1.0\n', 'prod/Chart.yaml': 'version: 0.1.0\n' },
+        tags: ['v1'],
+      },
+      { name: 'niko/public', private: false, files: { 'README.md': '# public\n' } },
+    ],
+  };
+}
+
 /** The processes (`pid: command line`) whose command line mentions `needle` (Linux /proc). */
 export function processesMentioning(needle) {
   const out = [];

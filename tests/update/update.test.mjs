@@ -127,7 +127,7 @@ for (const flavor of Object.keys(FLAVORS)) {
       assert.equal(r.outputs.commit_sha, head.sha);
       assert.equal(r.outputs.status, 'success');
       assert.equal(r.outputs.changed, 'true');
-      assert.equal(r.outputs.summary, `gitops-docker|1.2.4|success|${head.sha}|niko/gitops`);
+      assert.equal(r.outputs.summary, `app-docker|1.2.4|success|${head.sha}|niko/gitops`);
       assert.match(r.outputs.diff, /^-version: 0\.1\.0 # bumped by CI$/m);
       const [subject] = head.message.split('\n');
       assert.equal(subject, '[skip ci] gitops: update version to 1.2.4');

@@ -13,7 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::engine;
 use crate::forge::{
-    backoff_ms, names_dispatch, web_base, ApiError, CommitRef, Conclusion, Forge, Release, RunDetails, RunState, Task,
+    backoff_ms, names_dispatch, web_base, ApiError, CommitRef, Conclusion, Forge, PullLink, PullRequest, Release,
+    RunDetails, RunState, Task,
 };
 use crate::gitops::summary::Status;
 use crate::gitops::trailers::{is_seed_subject, trailer, DISPATCH_ID};
@@ -133,8 +134,22 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
         }
     }
 
-    /// Dispatches, follows the run, and finds the commit.
+    /// Dispatches, follows the run, and finds the commit, or the pull request the run opened
+    /// (followed until it is merged or closed with `wait_for_merge`).
     pub async fn follow(&mut self) -> Report {
+        let report = self.follow_run().await;
+        match (&report.pull, report.status) {
+            (Some(pull), Status::PrOpened) if self.settings.wait_for_merge => {
+                let pull = pull.clone();
+                let merged = self.await_merge(&pull).await;
+                Report { run_url: report.run_url, ..merged }
+            }
+            _ => report,
+        }
+    }
+
+    /// Dispatches, follows the run, and finds what it made.
+    async fn follow_run(&mut self) -> Report {
         let settings = self.settings;
         let repo = &settings.gitops_repo;
         let release = match self.forge.version().await {
@@ -582,6 +597,9 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
         if let Some(commit) = commits.iter().find(|c| trailer(&c.commit.message, DISPATCH_ID) == Some(self.id)) {
             return Ok(Some(self.committed(commit.to_ref(), "")));
         }
+        if let Some(pull) = self.pull_of_dispatch().await? {
+            return Ok(Some(self.proposed(&pull)));
+        }
         let by_subject = commits.iter().find(|c| {
             c.created_ms().is_none_or(|t| t + 120_000.0 >= dispatched_at)
                 && trailer(&c.commit.message, DISPATCH_ID).is_none()
@@ -602,7 +620,75 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
             status: Status::Success,
             commit: Some(commit),
             run_url: String::new(),
+            pull: None,
             detail: format!("committed to {}{how}", self.settings.gitops_repo),
+        }
+    }
+
+    /// The pull request the GitOps run opened for this dispatch (its body carries the
+    /// dispatch's trailer), among the 100 most recently updated.
+    async fn pull_of_dispatch(&self) -> Result<Option<PullRequest>, ApiError> {
+        for page in 1..=2 {
+            let pulls = match self.forge.pulls(&self.settings.gitops_repo, "all", page).await {
+                Ok(pulls) => pulls,
+                // Pull requests disabled in the repository (routers/api/v1/api.go mustAllowPulls).
+                Err(ApiError::Status { status: 404, .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let count = pulls.len();
+            if let Some(pull) = pulls.into_iter().find(|p| trailer(&p.body, DISPATCH_ID) == Some(self.id)) {
+                return Ok(Some(pull));
+            }
+            if count < 50 {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    /// What a pull request of this dispatch says about the deployment.
+    fn proposed(&self, pull: &PullRequest) -> Report {
+        let repo = &self.settings.gitops_repo;
+        let (status, commit, detail) = if pull.merged {
+            let commit = pull.merge_commit(&self.web, repo);
+            (Status::Success, commit, format!("pull request #{} merged into {repo}", pull.number))
+        } else if pull.is_open() {
+            (Status::PrOpened, None, format!("pull request #{} is open in {repo}", pull.number))
+        } else {
+            (Status::Failure, None, format!("pull request #{} was closed without merging", pull.number))
+        };
+        Report { status, commit, run_url: String::new(), pull: Some(PullLink::of(pull)), detail }
+    }
+
+    /// Follows an open pull request until it is merged or closed, within the timeout; the
+    /// consumer's commit shows it as pending meanwhile.
+    async fn await_merge(&mut self, pull: &PullLink) -> Report {
+        let settings = self.settings;
+        self.host.info(&format!("waiting for pull request #{} to be merged: {}", pull.number, pull.html_url));
+        let pending = format!("{}: pull request #{} waits for review", settings.version, pull.number);
+        self.set_status("pending", &pull.html_url, &pending).await;
+        let mut polls = 0;
+        loop {
+            let delay = poll_delay_ms(polls, settings.poll_max_ms.max(5_000), self.host.random_below(1001));
+            polls += 1;
+            if !self.forge.pause(delay).await {
+                return Report {
+                    status: Status::TimedOut,
+                    commit: None,
+                    run_url: String::new(),
+                    pull: Some(pull.clone()),
+                    detail: format!(
+                        "pull request #{} was still open after {} s",
+                        pull.number,
+                        settings.timeout_ms / 1000
+                    ),
+                };
+            }
+            match self.forge.pull(&settings.gitops_repo, pull.number).await {
+                Ok(current) if !current.is_open() => return self.proposed(&current),
+                Ok(_) => {}
+                Err(e) => self.note(&format!("reading pull request #{}", pull.number), &e),
+            }
         }
     }
 
@@ -638,6 +724,7 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
                 status: Status::Unchanged,
                 commit: last,
                 run_url: String::new(),
+                pull: None,
                 detail: format!("{} already holds {}", settings.file, settings.version),
             }),
             Ok(edited) => match downgrade(&edited.changes) {
@@ -645,6 +732,7 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
                     status: Status::Superseded,
                     commit: last,
                     run_url: String::new(),
+                    pull: None,
                     detail: format!("{newer} is newer than {}", settings.version),
                 }),
                 None => Err(format!(

@@ -4,7 +4,7 @@
 //! as statuses, and writes the pipeline summary line, on failure too. It ends within `timeout`
 //! (plus the few seconds the final status takes).
 
-use crate::forge::{shorten, CommitRef, Forge, StatusOptions};
+use crate::forge::{shorten, CommitRef, Forge, PullLink, StatusOptions};
 use crate::gitops::summary::{Status, SummaryLine};
 use crate::gitops::{component_name, markdown, short_sha};
 use crate::host::{Clock, Http, Level, Log};
@@ -21,7 +21,7 @@ use follower::Follower;
 /// How often a run cancelled by a newer dispatch (Gitea 1.24/1.25) is dispatched again.
 pub const MAX_DISPATCHES: u32 = 6;
 /// How long after the deadline the final status may still be written.
-const STATUS_GRACE_MS: f64 = 10_000.0;
+const STATUS_GRACE_MS: f64 = 5_000.0;
 /// The first pause between polls.
 const FIRST_POLL_MS: u64 = 1_000;
 /// The longest status description sent (servers keep 255 characters).
@@ -48,12 +48,14 @@ pub(crate) struct Report {
     status: Status,
     commit: Option<CommitRef>,
     run_url: String,
+    /// The pull request the GitOps run opened, when it went through one.
+    pull: Option<PullLink>,
     detail: String,
 }
 
 impl Report {
     fn failed(status: Status, run_url: &str, detail: impl Into<String>) -> Report {
-        Report { status, commit: None, run_url: run_url.to_string(), detail: detail.into() }
+        Report { status, commit: None, run_url: run_url.to_string(), pull: None, detail: detail.into() }
     }
 }
 
@@ -71,8 +73,13 @@ pub async fn run<H: Http + Clock + Log>(settings: &DispatchSettings, host: &H, s
     let commit_url = report.commit.as_ref().map_or(String::new(), |c| follower.commit_page(c));
     let failed_by_choice = report.status == Status::Unchanged && settings.fail_on_unchanged;
     let ok = report.status.is_deployed() && !failed_by_choice;
+    let pull_url = report.pull.as_ref().map_or(String::new(), |p| p.html_url.clone());
     let (state, target, description) = if ok {
-        let target = if commit_url.is_empty() { report.run_url.clone() } else { commit_url.clone() };
+        let target = match (report.status, commit_url.is_empty()) {
+            (Status::PrOpened, _) if !pull_url.is_empty() => pull_url.clone(),
+            (_, true) => report.run_url.clone(),
+            (_, false) => commit_url.clone(),
+        };
         ("success", target, format!("{} {}: {}", settings.version, report.status, report.detail))
     } else {
         ("failure", report.run_url.clone(), format!("{}: {}", report.status, report.detail))
@@ -107,9 +114,17 @@ pub async fn run<H: Http + Clock + Log>(settings: &DispatchSettings, host: &H, s
     outcome.output(Output::CommitUrl, commit_url.clone());
     outcome.output(Output::RunUrl, report.run_url.clone());
     outcome.output(Output::DispatchId, id);
+    if let Some(pull) = &report.pull {
+        outcome.output(Output::PrUrl, pull.html_url.clone());
+        outcome.output(Output::PrNumber, pull.number.to_string());
+    }
     let commit_cell =
         if commit_url.is_empty() { "—".to_string() } else { markdown::code_link(short_sha(&sha), &commit_url) };
-    let run_cell = if report.run_url.is_empty() { "—".to_string() } else { markdown::link("run", &report.run_url) };
+    let mut run_cell =
+        if report.run_url.is_empty() { "—".to_string() } else { markdown::link("run", &report.run_url) };
+    if let Some(pull) = &report.pull {
+        run_cell.push_str(&format!(", {}", markdown::link(&format!("#{}", pull.number), &pull.html_url)));
+    }
     outcome.summary = format!(
         "### GitOps deployment: {}\n\n| Status | Version | GitOps commit | Run | Detail |\n|---|---|---|---|---|\n\
          | {} | {} | {commit_cell} | {run_cell} | {} |\n\n{}\n",

@@ -128,7 +128,7 @@ fn an_update_takes_four_calls_and_links_to_the_public_url() {
             "POST /repos/org/gitops/statuses/89abcdef0123456789abcdef0123456789abcdef"
         ]
     );
-    assert_eq!(outcome.outputs["summary"], format!("gitops|1.2.3|success|{COMMIT}|org/gitops"));
+    assert_eq!(outcome.outputs["summary"], format!("app|1.2.3|success|{COMMIT}|org/gitops"));
     assert_eq!(outcome.outputs["commit_url"], format!("https://git.example.com/org/gitops/commit/{COMMIT}"));
     let status = host.requests.borrow()[3].1.body.clone().unwrap();
     assert!(status.contains("https://git.example.com/org/app/commit/8cc9155b"), "{status}");

@@ -8,6 +8,7 @@ const git = require('./git');
 const { templateToRegex } = require('./spec');
 const { listRoutes } = require('./api');
 const { applySettings } = require('./flavors');
+const pulls = require('./pulls');
 
 const clear = (field) => ({ sb }) => {
   sb[field] = [];
@@ -172,6 +173,40 @@ const ADMIN_ROUTES = [
     },
   },
   {
+    method: 'POST',
+    path: '/_sandbox/hooks/pre-receive',
+    doc: 'internal: the pre-receive hook of a git push asks whether its branch updates may land',
+    handler: ({ sb, body }) => [200, sb.preReceive(body)],
+  },
+  {
+    method: 'GET',
+    path: '/_sandbox/repos/{owner}/{repo}/pulls',
+    doc: 'the pull requests with their mergeability, reviews and scheduled auto-merge (with its log)',
+    handler: async ({ sb, params }) => {
+      const repo = sb.repoByName(params.owner, params.repo);
+      if (!repo) return [404, { message: 'no such repo' }];
+      const out = [];
+      for (const pr of pulls.pulls(repo)) out.push(await pullSummary(sb, repo, pr));
+      return [200, out];
+    },
+  },
+  {
+    method: 'GET',
+    path: '/_sandbox/repos/{owner}/{repo}/pulls/{index}',
+    doc: 'one pull request (?wait=merged|closed&timeout=10000 long-polls for that state)',
+    handler: async ({ sb, params, query }) => {
+      const repo = sb.repoByName(params.owner, params.repo);
+      const pr = repo && pulls.findPull(repo, params.index);
+      if (!pr) return [404, { message: 'no such pull request' }];
+      const wait = query.get('wait');
+      if (wait) {
+        const deadline = Date.now() + Number(query.get('timeout') || 10000);
+        while (Date.now() < deadline && !(wait === 'merged' ? pr.hasMerged : pr.issue.isClosed)) await new Promise((r) => setTimeout(r, 20));
+      }
+      return [200, await pullSummary(sb, repo, pr)];
+    },
+  },
+  {
     method: 'GET',
     path: '/_sandbox/repos/{owner}/{repo}/branches',
     doc: 'branches and tips',
@@ -219,6 +254,29 @@ const ADMIN_ROUTES = [
     },
   },
 ];
+
+// A pull request as the sandbox holds it.
+async function pullSummary(sb, repo, pr) {
+  const t = await pulls.testPull(sb, repo, pr);
+  return {
+    number: pr.index,
+    title: pr.issue.title,
+    state: pr.issue.isClosed ? 'closed' : 'open',
+    head: pr.headBranch,
+    base: pr.baseBranch,
+    head_sha: t.headSha,
+    status: t.status,
+    merged: pr.hasMerged,
+    merge_commit_sha: pr.hasMerged ? pr.mergedSha : null,
+    merged_by: pr.merger ? pr.merger.name : null,
+    poster: pr.issue.poster.name,
+    reviews: pr.reviews.map((r) => ({ id: r.id, user: r.user.name, state: r.type, official: r.official, dismissed: r.dismissed, commit_id: r.commitId })),
+    comments: pr.issue.comments.map((c) => ({ id: c.id, user: c.user.name, body: c.body })),
+    auto_merge: pr.autoMerge ? { style: pr.autoMerge.style, doer: pr.autoMerge.doer.name, message: pr.autoMerge.message, delete_branch: pr.autoMerge.deleteBranch } : null,
+    auto_merge_log: pr.autoMergeLog,
+    merged_by_schedule: !!pr.mergedBySchedule,
+  };
+}
 
 for (const r of ADMIN_ROUTES) r.regex = templateToRegex(r.path);
 

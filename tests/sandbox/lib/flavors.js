@@ -4,7 +4,8 @@
 // lib/api/), with the upstream file and tag it was read from. Sources:
 //   Gitea   /work/.mirror/davidlovas+gitea/repo         tags v1.24.7, v1.25.5, v1.26.4
 //   Forgejo /work/.mirror/rohitkumarankam+forgejo/repo  tags v11.0.15, v12.0.4
-// (`git -C DIR show TAG:path`), summarised with citations in /work/notes/forge-facts-11.md.
+// (`git -C DIR show TAG:path`), summarised with citations in /work/notes/forge-facts-11.md and,
+// for branch protection and pull requests, /work/notes/forge-facts-14.md.
 
 const GITEA_SPEC = 'swagger.v1.26.4.json';
 const FORGEJO_SPEC = 'forgejo.swagger.v15.0.3.json';
@@ -47,6 +48,21 @@ const base = {
     branchWriteMessage: 'user should have a permission to write to the target branch',
     // operationIds (from the spec) this release does not serve: answered 404
     missingOperations: ['repoGetContentsExt'],
+    // ---- branch protection and pull requests (notes: /work/notes/forge-facts-14.md) ----
+    protectionNameSlashes: false, // routers/api/v1/api.go @v1.25.5 L1267 `/branch_protections/{name}`
+    editForcePushUsernamesBug: false, // routers/api/v1/repo/branch.go @v1.25.5 EditBranchProtection reads force_push_allowlist_usernames
+    // routers/api/v1/repo/file.go @v1.25.5 DeleteFile -> handleChangeRepoFilesError: ErrFilePathProtected -> 403
+    deleteProtectedFileStatus: 403,
+    // routers/api/v1/repo/pull.go @v1.25.5 MergePullRequest: ErrHasMerged -> 405 "The PR is already merged"
+    mergeAlreadyMergedMessage: 'The PR is already merged',
+    mergeFormFields: 'go', // services/forms/repo_form.go @v1.25.5 MergePullRequestForm: Do, MergeTitleField, ... without json tags
+    // services/repository/branch.go @v1.25.5 DeleteBranchAfterMerge: errors only logged; an omitted
+    // delete_branch_after_merge takes the repository default (services/pull/merge.go ShouldDeleteBranchAfterMerge)
+    deleteBranchAfterMerge: 'gitea-1.25',
+    statusCheckEval: 'gitea-1.25', // services/pull/commit_status.go @v1.25.5 = @v1.26.4 MergeRequiredContextsCommitStatus
+    autoMergeChecksAtOnce: true, // services/automerge/automerge.go @v1.25.5 ScheduleAutoMerge -> StartPRCheckAndAutoMerge
+    cancelAutoMergeNeeds: 'merge', // routers/api/v1/repo/pull.go @v1.25.5 CancelScheduledAutoMerge: IsUserAllowedToMerge
+    forgejoHeadCheckBug: false,
   },
   forgejo: {
     kind: 'forgejo',
@@ -83,6 +99,20 @@ const base = {
     // routers/api/v1/api.go @v12.0.4 reqRepoBranchWriter
     branchWriteMessage: 'user should have a permission to write to this branch',
     missingOperations: [],
+    // ---- branch protection and pull requests ----
+    protectionNameSlashes: false, // routers/api/v1/api.go @v12.0.4 L1199 `/branch_protections/{name}`
+    editForcePushUsernamesBug: false, // Forgejo has no force-push allowlist
+    // routers/api/v1/repo/file.go @v11.0.15/@v12.0.4 DeleteFile maps only ErrUserCannotCommit to 403
+    deleteProtectedFileStatus: 500,
+    // routers/api/v1/repo/pull.go @v12.0.4 MergePullRequest: ErrHasMerged -> ctx.Error(405, "PR already merged", "")
+    mergeAlreadyMergedMessage: '',
+    mergeFormFields: 'go', // services/forms/repo_form.go @v12.0.4 MergePullRequestForm: no json tags on Do, MergeTitleField, ...
+    deleteBranchAfterMerge: 'forgejo', // services/repository/branch.go @v12.0.4 DeleteBranchAfterMerge, mapped to 403 by MergePullRequest
+    statusCheckEval: 'forgejo-12', // services/pull/commit_status.go @v12.0.4: the first status per required context
+    // services/automerge/automerge.go @v11.0.15/@v12.0.4 ScheduleAutoMerge only stores the schedule
+    autoMergeChecksAtOnce: false,
+    cancelAutoMergeNeeds: 'admin', // routers/api/v1/repo/pull.go @v12.0.4 CancelScheduledAutoMerge: IsUserRepoAdmin
+    forgejoHeadCheckBug: false,
   },
 };
 
@@ -106,6 +136,16 @@ const FLAVORS = {
     // modules/structs/repo_file.go @v1.24.7: last_commit_sha, last_committer_date, last_author_date always
     contentsCommitFields: 'gitea-1.24',
     branchWriteMessage: 'user should have a permission to write to this branch', // api.go @v1.24.7 reqRepoBranchWriter
+    // routers/api/v1/repo/branch.go @v1.24.7 EditBranchProtection reads force_push_allowlist_usernames
+    // only when force_push_allowlist_deploy_keys is sent (fixed in 1.25)
+    editForcePushUsernamesBug: true,
+    deleteProtectedFileStatus: 500, // routers/api/v1/repo/file.go @v1.24.7 DeleteFile maps only ErrUserCannotCommit to 403
+    mergeAlreadyMergedMessage: '', // routers/api/v1/repo/pull.go @v1.24.7 MergePullRequest: ErrHasMerged -> 405 ""
+    // routers/api/v1/repo/pull.go @v1.24.7 MergePullRequest: CanDeleteBranch failing skips silently,
+    // DeleteBranch failing answers 404/403 after the merge
+    deleteBranchAfterMerge: 'gitea-1.24',
+    statusCheckEval: 'gitea-1.24', // services/pull/commit_status.go @v1.24.7: the worst state over the required contexts
+    cancelAutoMergeNeeds: 'admin', // routers/api/v1/repo/pull.go @v1.24.7 CancelScheduledAutoMerge: IsUserRepoAdmin
   },
   'gitea-1.25': {
     ...base.gitea,
@@ -140,6 +180,9 @@ const FLAVORS = {
     // routers/api/v1/repo/action.go @v1.26.4 ListActionTasks L796, shared/action.go ListRuns L188 / ListJobs L82: SetLinkHeader + SetTotalCountHeader
     actionsPagingHeaders: true,
     workflowDirsSetting: true, // modules/setting/actions.go @v1.26.4 [actions] WORKFLOW_DIRS
+    protectionNameSlashes: true, // routers/api/v1/api.go @v1.26.4 L1292 `/branch_protections/*`
+    // services/forms/repo_form.go @v1.26.4 MergePullRequestForm.UnmarshalJSON: do/Do, merge_title_field/MergeTitleField, ...
+    mergeFormFields: 'both',
   },
   'forgejo-11': {
     ...base.forgejo,
@@ -153,6 +196,13 @@ const FLAVORS = {
     // routers/api/v1/repo/file.go @v11.0.15 handleCreateOrUpdateFileError L755: IsErrSHADoesNotMatch -> 422
     staleShaStatus: 422,
     contentsCommitFields: 'forgejo-11', // modules/structs/repo_file.go @v11.0.15: last_commit_sha only
+    // services/pull/commit_status.go @v11.0.15: the worst status per required context
+    statusCheckEval: 'forgejo-11',
+    // routers/api/v1/repo/pull.go @v11.0.15 parseCompareInfo: headIsTag := headGitRepo.IsCommitExist(baseBranch)
+    // lets a missing head through; GetCompareInfo then fails (500; fixed in v12)
+    forgejoHeadCheckBug: true,
+    // services/automerge/automerge.go @v11.0.15 RemoveScheduledAutoMerge: IsUserAllowedToMerge (v12: repository admin)
+    cancelAutoMergeNeeds: 'merge',
   },
   'forgejo-12': {
     ...base.forgejo,
@@ -189,6 +239,7 @@ function defaultSettings(flavor) {
     default_actions_url: flavor.defaultActionsUrl,
     limit_dispatch_inputs: flavor.limitDispatchInputs,
     workflow_dirs: flavor.workflowDirs,
+    pull_check_ms: 0,
   };
 }
 
@@ -221,8 +272,14 @@ function applySettings(flavor, settings, patch) {
         out.workflow_dirs = dirs;
         break;
       }
+      case 'pull_check_ms':
+        // not a server setting: how long a pull request stays `checking` after its head or base
+        // moved (the servers re-test it in a queue, services/pull/check.go); 0: at once
+        if (!Number.isInteger(Number(v)) || Number(v) < 0) throw new Error(`pull_check_ms must be a number of milliseconds, got ${JSON.stringify(v)}`);
+        out.pull_check_ms = Number(v);
+        break;
       default:
-        throw new Error(`unknown server setting ${JSON.stringify(k)}; known: max_blob_size, default_actions_url, limit_dispatch_inputs, workflow_dirs`);
+        throw new Error(`unknown server setting ${JSON.stringify(k)}; known: max_blob_size, default_actions_url, limit_dispatch_inputs, workflow_dirs, pull_check_ms`);
     }
   }
   return out;

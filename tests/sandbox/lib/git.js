@@ -173,6 +173,16 @@ async function initBare(gitDir, defaultBranch) {
   await run(['config', 'http.receivepack', 'true'], { gitDir });
   await run(['config', 'core.logAllRefUpdates', 'true'], { gitDir });
   await run(['config', 'uploadpack.allowAnySHA1InWant', 'true'], { gitDir });
+  installHook(gitDir);
+}
+
+// The pre-receive hook (lib/hook.js) that applies branch protection to pushes over HTTP, as the
+// servers install `gitea hook pre-receive` in every repository.
+function installHook(gitDir) {
+  const hook = path.join(gitDir, 'hooks', 'pre-receive');
+  fs.mkdirSync(path.dirname(hook), { recursive: true });
+  const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+  fs.writeFileSync(hook, `#!/bin/sh\nexec ${q(process.execPath)} ${q(path.join(__dirname, 'hook.js'))}\n`, { mode: 0o755 });
 }
 
 const isSha = (s) => /^[0-9a-f]{40}$/.test(s);
@@ -202,16 +212,64 @@ async function resolveRef(gitDir, ref) {
   return null;
 }
 
-async function branchSha(gitDir, branch) {
-  return revParse(gitDir, `refs/heads/${branch}^{commit}`);
+// Refs are read from the repository's files (a loose ref, else packed-refs) rather than by a git
+// process per lookup: git writes them through a lock file and a rename, so a read sees the old or
+// the new value. Names that could leave refs/ go through `git rev-parse` instead.
+const SAFE_REF = /^refs\/(?:[A-Za-z0-9_+@=-][A-Za-z0-9._+@=-]*\/)*[A-Za-z0-9_+@=-][A-Za-z0-9._+@=-]*$/;
+
+function packedRefs(gitDir) {
+  const out = new Map();
+  let text;
+  try {
+    text = fs.readFileSync(path.join(gitDir, 'packed-refs'), 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    if (!line || line[0] === '#' || line[0] === '^') continue;
+    const sp = line.indexOf(' ');
+    out.set(line.slice(sp + 1), line.slice(0, sp));
+  }
+  return out;
 }
 
+// The sha a full ref name points at, or null.
+async function refSha(gitDir, ref) {
+  if (!SAFE_REF.test(ref) || ref.includes('..') || ref.endsWith('.lock')) return revParse(gitDir, `${ref}^{commit}`);
+  try {
+    const t = fs.readFileSync(path.join(gitDir, ref), 'utf8').trim();
+    if (isSha(t)) return t;
+  } catch (e) {
+    if (!['ENOENT', 'ENOTDIR', 'EISDIR'].includes(e.code)) throw e;
+  }
+  return packedRefs(gitDir).get(ref) || null;
+}
+
+async function branchSha(gitDir, branch) {
+  return refSha(gitDir, `refs/heads/${branch}`);
+}
+
+// Every branch with its tip, sorted by name (as `git for-each-ref refs/heads/`).
 async function listBranches(gitDir) {
-  const r = await run(['for-each-ref', '--format=%(refname:short) %(objectname)', 'refs/heads/'], { gitDir });
-  return r.text.split('\n').filter(Boolean).map((l) => {
-    const [name, sha] = l.split(' ');
-    return { name, sha };
-  });
+  const found = new Map();
+  for (const [ref, sha] of packedRefs(gitDir)) if (ref.startsWith('refs/heads/')) found.set(ref.slice('refs/heads/'.length), sha);
+  const walk = (dir, prefix) => {
+    let ents;
+    try {
+      ents = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of ents) {
+      if (e.isDirectory()) walk(path.join(dir, e.name), `${prefix}${e.name}/`);
+      else if (!e.name.endsWith('.lock')) {
+        const t = fs.readFileSync(path.join(dir, e.name), 'utf8').trim();
+        if (isSha(t)) found.set(prefix + e.name, t);
+      }
+    }
+  };
+  walk(path.join(gitDir, 'refs', 'heads'), '');
+  return [...found.entries()].sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0]))).map(([name, sha]) => ({ name, sha }));
 }
 
 function parseLsTree(text) {
@@ -442,22 +500,87 @@ function gitDate(iso) {
 
 const clean = (x) => String(x || '').replace(/[<>\n]/g, '').trim();
 
+// Writes a commit object (not moving any ref) and returns its sha.
+function writeCommitObject(gitDir, { tree, parents, message, author, committer }) {
+  const msg = message.endsWith('\n') ? message : message + '\n';
+  const lines = [`tree ${tree}`];
+  for (const p of parents) lines.push(`parent ${p}`);
+  lines.push(`author ${clean(author.name)} <${clean(author.email)}> ${gitDate(author.date)}`);
+  lines.push(`committer ${clean(committer.name)} <${clean(committer.email)}> ${gitDate(committer.date)}`);
+  return writeObject(gitDir, 'commit', Buffer.from(lines.join('\n') + '\n\n' + msg));
+}
+
+// Moves `ref` from `expectOld` (null: the ref must not exist) to `sha` (null: delete it), as one
+// compare-and-swap; false when the ref was not at `expectOld`.
+async function updateRef(gitDir, ref, sha, expectOld, reason = 'sandbox') {
+  const args = sha ? ['update-ref', '-m', reason, ref, sha, expectOld || ZERO] : ['update-ref', '-d', ref, expectOld || ''];
+  const r = await run(args.filter((a) => a !== ''), { gitDir, allowFail: true });
+  return r.code === 0;
+}
+
+// The best common ancestor of two commits, or null (unrelated histories).
+async function mergeBase(gitDir, a, b) {
+  const r = await run(['merge-base', a, b], { gitDir, allowFail: true });
+  return r.code === 0 ? r.text.trim() : null;
+}
+
+async function isAncestor(gitDir, a, b) {
+  return (await run(['merge-base', '--is-ancestor', a, b], { gitDir, allowFail: true })).code === 0;
+}
+
+// A three-way merge of the trees of `ours` and `theirs` without a work tree (`git merge-tree
+// --write-tree`, git >= 2.38): {tree, conflicts: [paths]}; `base` forces the merge base (replaying
+// one commit onto another, as a rebase does).
+async function mergeTree(gitDir, ours, theirs, base) {
+  const args = ['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z'];
+  if (base) args.push(`--merge-base=${base}`);
+  args.push(ours, theirs);
+  const r = await run(args, { gitDir, allowFail: true });
+  if (r.code !== 0 && r.code !== 1) throw new GitError(args, r.code, r.stderr);
+  const parts = r.text.split('\0').filter(Boolean);
+  return { tree: parts[0], conflicts: r.code === 1 ? [...new Set(parts.slice(1))] : [] };
+}
+
+// The commits in `from..to`, oldest first, without merges' second parents' histories.
+async function commitsBetween(gitDir, from, to) {
+  const r = await run(['rev-list', '--reverse', '--topo-order', to, '--not', from], { gitDir });
+  return r.text.split('\n').filter(Boolean);
+}
+
+// `git diff --numstat a b`: changed files and line counts (GetDiffShortStat).
+async function diffStat(gitDir, a, b) {
+  const r = await run(['diff', '--numstat', '-z', a, b], { gitDir });
+  let additions = 0;
+  let deletions = 0;
+  const files = [];
+  const parts = r.text.split('\0');
+  for (let i = 0; i < parts.length; i++) {
+    const m = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(parts[i]);
+    if (!m) continue;
+    additions += Number(m[1]) || 0;
+    deletions += Number(m[2]) || 0;
+    // a rename is "a\tb\t" followed by two NUL-separated names
+    if (m[3] === '') {
+      files.push(parts[i + 2]);
+      i += 2;
+    } else files.push(m[3]);
+  }
+  return { files, additions, deletions };
+}
+
 // Makes one commit on top of `parent` (null for the first commit) with `changes`:
 //   {path, content: Buffer, mode?: '100644'|'100755'} to add/replace, {path, delete: true} to remove.
 // Blobs, trees and the commit are written as loose objects; then `git update-ref
 // refs/heads/<branch> NEW OLD` moves the branch from `expectOld` (a sha, or null when the
 // branch must not exist yet): the compare-and-swap on the branch tip. Throws {casFailed} when
 // the tip moved.
-async function writeCommit(gitDir, { parent, branch, expectOld, changes, message, author, committer }) {
+async function writeCommit(gitDir, { parent, branch, expectOld, changes, message, author, committer, noRef }) {
   const base = parent ? (await readCommit(gitDir, parent)).tree : null;
   const ops = changes.map((ch) => (ch.delete ? { parts: ch.path.split('/'), delete: true } : { parts: ch.path.split('/'), mode: ch.mode, blob: writeObject(gitDir, 'blob', Buffer.from(ch.content)) }));
   const tree = (await rebuildTree(gitDir, base, ops)) || writeObject(gitDir, 'tree', Buffer.alloc(0));
-  const msg = message.endsWith('\n') ? message : message + '\n';
-  const lines = [`tree ${tree}`];
-  if (parent) lines.push(`parent ${parent}`);
-  lines.push(`author ${clean(author.name)} <${clean(author.email)}> ${gitDate(author.date)}`);
-  lines.push(`committer ${clean(committer.name)} <${clean(committer.email)}> ${gitDate(committer.date)}`);
-  const sha = writeObject(gitDir, 'commit', Buffer.from(lines.join('\n') + '\n\n' + msg));
+  const sha = writeCommitObject(gitDir, { tree, parents: parent ? [parent] : [], message, author, committer });
+  // noRef: the commit is written but no branch moves (nothing lands)
+  if (noRef) return { sha, tree };
   const upd = await run(['update-ref', '-m', 'sandbox: contents API', `refs/heads/${branch}`, sha, expectOld || ZERO], { gitDir, allowFail: true });
   if (upd.code !== 0) {
     const e = new Error(`branch ${branch} moved while committing: ${upd.stderr.trim()}`);
@@ -486,6 +609,7 @@ module.exports = {
   isSha,
   revParse,
   resolveRef,
+  refSha,
   branchSha,
   listBranches,
   treeEntry,
@@ -499,7 +623,15 @@ module.exports = {
   commitChanges,
   lastCommitFor,
   writeCommit,
+  writeCommitObject,
   writeObject,
+  updateRef,
+  mergeBase,
+  isAncestor,
+  mergeTree,
+  commitsBetween,
+  diffStat,
+  installHook,
   EMPTY_TREE,
   checkout,
   gitDateToIso,

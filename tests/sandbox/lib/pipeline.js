@@ -6,6 +6,7 @@
 const { ApiError } = require('./api/common');
 const { routeFor } = require('./api');
 const { nowIso } = require('./runs');
+const hostile = require('./hostile');
 
 const MAX_BODY = 32 * 1024 * 1024;
 
@@ -75,17 +76,67 @@ const pipeline = {
       done(429);
       return;
     }
-    const lose = hard && hard.kind === 'lost-response';
-
     const api = this.spec.basePath;
+    const isApi = pathname === api || pathname.startsWith(api + '/');
+    if (hard && hard.kind === 'hang') {
+      // accepted, never answered: the socket stays open until the client gives up or the server stops
+      log(`fault: ${key} hangs`);
+      entry.hung = true;
+      return;
+    }
+    if (hard && hard.kind === 'echo-credentials') {
+      const r = hostile.echoCredentials(req, u, hard);
+      res.writeHead(r.status, r.headers);
+      res.end(r.payload);
+      done(r.status);
+      return;
+    }
+    if (hard && hard.kind === 'huge-body') {
+      log(`fault: ${key} answers ${hard.mib} MiB`);
+      entry.bytes = await hostile.streamHugeBody(res, hard);
+      done(hard.status);
+      return;
+    }
+    if (hard && hard.kind === 'malformed-body' && !hard.perform) {
+      const m = isApi && this.spec.match(req.method, pathname.slice(api.length) || '/');
+      const r = hostile.malformedPayload(hard, m && m.op ? this.spec.successShape(m.op) : null, null);
+      res.writeHead(r.status, r.headers);
+      res.end(r.payload);
+      done(r.status);
+      return;
+    }
+    const lose = hard && hard.kind === 'lost-response';
+    // drip and malformed-body with `perform`: the request is served, then its answer is mangled
+    const capture = hard && (hard.kind === 'drip' || hard.kind === 'malformed-body');
+
     let result;
-    if (pathname === api || pathname.startsWith(api + '/')) {
+    if (isApi) {
       result = await this.handleApi(req, u, entry);
     } else {
       const g = /^\/([^/]+)\/([^/]+?)(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/.exec(pathname);
       // a lost response: the push/fetch is performed, but the client never hears back
-      if (g) return this.handleGit(req, res, u, g, entry, !!lose);
-      result = await this.handleWeb(req, u, entry);
+      if (g && !capture) return this.handleGit(req, res, u, g, entry, lose ? 'lose' : null);
+      result = g ? await this.handleGit(req, res, u, g, entry, 'capture') : await this.handleWeb(req, u, entry);
+    }
+    if (capture) {
+      let payload = result.raw !== undefined ? result.raw : result.body !== undefined ? JSON.stringify(result.body) : '';
+      let status = result.status;
+      let headers = { ...(result.headers || {}) };
+      if (result.body !== undefined && result.raw === undefined) headers['Content-Type'] = 'application/json;charset=utf-8';
+      if (hard.kind === 'malformed-body') {
+        const r = hostile.malformedPayload(hard, Array.isArray(result.body) ? 'array' : 'object', Buffer.isBuffer(payload) ? payload.toString() : payload);
+        ({ status, headers, payload } = r);
+      } else log(`fault: ${key} is dripped ${hard.bytes} byte(s) every ${hard.ms} ms`);
+      entry.status = status;
+      if (hard.kind === 'drip') {
+        entry.dripped = await hostile.drip(req.socket, status, headers, payload, hard);
+        done(status);
+        return;
+      }
+      res.writeHead(status, headers);
+      res.end(payload);
+      done(status);
+      return;
     }
     if (lose) {
       log(`fault: ${key} was handled (${result.status}) but the response is lost`);
@@ -172,7 +223,8 @@ const pipeline = {
           if (ctx.auth && ctx.auth.user && ctx.auth.user.admin) message = e.extra.hidden;
         }
         if (e.extra && e.extra.hidden) entry.why = e.extra.hidden;
-        result = { status: e.status, body: this.errorBody(message, e.status, e.extra) };
+        // ctx.Status(code) without a body (e.g. EditPullRequest's 403)
+        result = e.extra && e.extra.emptyBody ? { status: e.status } : { status: e.status, body: this.errorBody(message, e.status, e.extra) };
       } else {
         log('handler error:', e.stack || e);
         result = { status: 500, body: this.errorBody('', 500) };

@@ -20,6 +20,7 @@ const { getFlavor, defaultSettings, applySettings } = require('./flavors');
 const { workflowRunJson, forgejoRunJson } = require('./api/actions/runs');
 const { RunManager, nowIso, killTree } = require('./runs');
 const { loadSeed, demoSeed, normalizeSeed, applySeed } = require('./seed');
+const { branchesMoved } = require('./pulls');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -77,6 +78,14 @@ class Sandbox {
     this.faults = [];
     this.nextFaultId = 1;
     this.writes = [];
+    // issues, pull requests, comments and reviews: ids are global, numbers per repository (lib/pulls.js)
+    this.nextIssueId = 1;
+    this.nextPullId = 1;
+    this.nextCommentId = 1;
+    this.nextReviewId = 1;
+    this.nextProtectionId = 1;
+    // git pushes in flight, by the id their pre-receive hook sends back (lib/web.js)
+    this.pushes = new Map();
     this.locks = new Map();
     this.sockets = new Set();
     this.runs = new RunManager(this);
@@ -117,6 +126,18 @@ class Sandbox {
 
   recordWrite(repo, branch, sha, auth) {
     this.writes.push({ repo: repo.key, branch, sha, by: auth.user.name, token: auth.tokenName, at: nowIso() });
+  }
+
+  // After branches of `repo` may have moved (a contents-API write, a merge, a git push, a branch
+  // deletion): compares the tips with the last ones seen and lets the pull requests follow
+  // (lib/pulls.js branchesMoved).
+  async afterRefUpdate(repo) {
+    const now = new Map((await git.listBranches(repo.gitDir)).map((b) => [b.name, b.sha]));
+    const changed = new Map();
+    for (const [name, sha] of now) if (repo.branchTips.get(name) !== sha) changed.set(name, sha);
+    for (const name of repo.branchTips.keys()) if (!now.has(name)) changed.set(name, null);
+    repo.branchTips = now;
+    if (changed.size) await branchesMoved(this, repo, changed);
   }
 
   async withRepoLock(repo, fn) {

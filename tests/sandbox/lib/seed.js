@@ -8,6 +8,7 @@ const YAML = require('yaml');
 const git = require('./git');
 const { applySettings } = require('./flavors');
 const { unitsFromSeed } = require('./auth');
+const { createRule } = require('./protection');
 
 const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -212,6 +213,10 @@ async function applySeed(sb, seed) {
       empty: true,
       secrets: {},
       actions: actionsConfig(`repo ${r.name}`, r.actions, owner0.name),
+      protections: [], // branch protection rules (lib/protection.js)
+      issues: [], // issues and pull requests, one number sequence (lib/pulls.js)
+      nextIssueIndex: 1,
+      branchTips: new Map(), // the branch tips last seen (Sandbox.afterRefUpdate)
     };
     for (const [k, v] of Object.entries(repo.collaborators)) if (!['read', 'write', 'admin'].includes(v)) throw new Error(`seed: repo ${r.name}: collaborator ${k} must be read, write or admin`);
     for (const [k, v] of Object.entries(r.secrets || {})) {
@@ -240,6 +245,15 @@ async function applySeed(sb, seed) {
       for (const t of r.tags || []) await git.run(['update-ref', `refs/tags/${t}`, sha], { gitDir });
     }
     sb.repos.set(key, repo);
+    repo.branchTips = new Map((await git.listBranches(gitDir)).map((b) => [b.name, b.sha]));
+    // CreateBranchProtectionOption fields, as POST /branch_protections takes them
+    for (const form of r.branch_protections || []) {
+      try {
+        createRule(sb, repo, form);
+      } catch (e) {
+        throw new Error(`seed: repo ${r.name}: branch protection ${JSON.stringify(form.rule_name || form.branch_name)}: ${e.message}`);
+      }
+    }
   }
 }
 

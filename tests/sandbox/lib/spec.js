@@ -34,6 +34,12 @@ const SPEC_DIR = path.join(__dirname, '..', 'specs');
 const NULLABLE_POINTER_FIELDS = {
   ContentsResponse: ['encoding', 'content', 'target', 'submodule_git_url', 'download_url', 'lfs_oid', 'lfs_size'],
   PayloadCommitVerification: ['signer'],
+  // modules/structs/pull.go: *time.Time / *string, null until closed, merged or given a due date
+  PullRequest: ['closed_at', 'due_date', 'merge_commit_sha', 'merged_at'],
+  PullRequestMeta: ['merged_at'],
+  Issue: ['closed_at', 'due_date'],
+  // modules/structs/repo_branch.go StatusCheckContexts []string: nil for a rule created without contexts
+  BranchProtection: ['status_check_contexts'],
 };
 
 // Known differences between a server and its own spec (applied to both flavors' files when the
@@ -67,6 +73,27 @@ const RESPONSE_PATCHES = [
 // [operationId, actual status, declared status, why]
 const STATUS_ALIASES = [
   ['repoCreateTag', '201', '200', 'Gitea\'s CreateTag answers 201 Created; its 1.26 spec declares 200'],
+  ['repoMergePullRequest', '201', '200', 'MergePullRequest answers 201 (empty) when merge_when_checks_succeed schedules the merge (routers/api/v1/repo/pull.go, all five tags); neither spec declares 201'],
+];
+
+// Error statuses a server answers without any body: [operationId, status, why]
+const EMPTY_ERROR_BODIES = [
+  ['repoEditPullRequest', '403', 'EditPullRequest answers ctx.Status(http.StatusForbidden) to someone who is neither the poster nor a pull-request writer (all five tags)'],
+];
+
+// Whole-definition differences between a server and its spec: [definition, patch(def), why].
+const DEFINITION_PATCHES = [
+  [
+    'MergePullRequestOption',
+    (d) => {
+      const props = { ...d.properties };
+      for (const k of ['Do', 'do']) props[k] = props.Do || props.do;
+      for (const [go, snake] of [['MergeTitleField', 'merge_title_field'], ['MergeMessageField', 'merge_message_field'], ['MergeCommitID', 'merge_commit_id']]) props[go] = props[snake] = props[go] || props[snake];
+      const { required, ...rest } = d;
+      return { ...rest, properties: props, anyOf: [{ required: ['Do'] }, { required: ['do'] }] };
+    },
+    'the form field `Do` has no json tag before Gitea 1.26 and in Forgejo (services/forms/repo_form.go), so encoding/json takes `Do` or `do`; Gitea 1.26\'s UnmarshalJSON takes both spellings of every field; the specs require one spelling each',
+  ],
 ];
 
 function deepClone(x) {
@@ -103,8 +130,14 @@ function prepareDefinitions(defs) {
     const def = out[defName];
     if (def && def.properties && def.properties[prop]) def.properties[prop] = patch(def.properties[prop]);
   }
+  for (const [defName, patch] of DEFINITION_PATCHES) if (out[defName]) out[defName] = patch(out[defName]);
   return out;
 }
+
+// Path parameters the servers route with `*` although the spec names them as one segment:
+// GET /pulls/{base}/* (GetPullRequestByBaseHead, all five tags) and Gitea 1.26's
+// /branch_protections/* (the other releases answer 404 to a raw slash: lib/api/protections.js).
+const WILDCARD_TEMPLATES = [/\/pulls\/\{base\}\/\{head\}$/, /\/branch_protections\/\{name\}$/];
 
 function templateToRegex(tpl) {
   // `{filepath}` (and any last parameter named *path) may contain slashes, as in Gitea's router.
@@ -125,7 +158,7 @@ function templateToRegex(tpl) {
     }
     names.push(m[1]);
     // Gitea routes these with `*`: they may contain slashes
-    if (i === arr.length - 1 && (/path$/i.test(m[1]) || m[1] === 'branch' || m[1] === 'tag')) return '(.+)';
+    if (i === arr.length - 1 && (/path$/i.test(m[1]) || m[1] === 'branch' || m[1] === 'tag' || WILDCARD_TEMPLATES.some((w) => w.test(tpl)))) return '(.+)';
     return '([^/]+)';
   });
   const re = new RegExp('^' + parts.join('/') + '$');
@@ -202,6 +235,17 @@ class Spec {
       params[name] = safeDecode(m[i + 1]);
     });
     return { op, params };
+  }
+
+  // 'array' or 'object': the JSON type of the operation's first declared 2xx body, or null.
+  successShape(op) {
+    for (const code of Object.keys(op.responses).filter((c) => /^2/.test(c)).sort()) {
+      const r = this.resolveResponse(op.responses[code]);
+      if (!r.schema) continue;
+      const sch = r.schema.$ref ? this.raw.definitions[r.schema.$ref.replace('#/definitions/', '')] : r.schema;
+      return sch && sch.type === 'array' ? 'array' : 'object';
+    }
+    return null;
   }
 
   findOperation(operationId) {
@@ -294,6 +338,7 @@ class Spec {
       errors.push(...checkErrorShape(body));
       return errors;
     }
+    if (body === undefined && isError && EMPTY_ERROR_BODIES.some(([id, st]) => id === op.operationId && st === String(status))) return errors;
     const resp = { ...this.resolveResponse(declared) };
     const patch = RESPONSE_PATCHES.find(([id, st]) => id === op.operationId && st === String(status));
     if (patch && resp.schema) resp.schema = patch[2](resp.schema);
@@ -368,4 +413,4 @@ function loadSpec(file) {
   return cache.get(file);
 }
 
-module.exports = { loadSpec, Spec, SPEC_PATCHES, RESPONSE_PATCHES, STATUS_ALIASES, NULLABLE_POINTER_FIELDS, templateToRegex, GO_BOOL };
+module.exports = { loadSpec, Spec, SPEC_PATCHES, DEFINITION_PATCHES, RESPONSE_PATCHES, STATUS_ALIASES, EMPTY_ERROR_BODIES, NULLABLE_POINTER_FIELDS, templateToRegex, GO_BOOL };

@@ -3,7 +3,9 @@
 // plain-text run pages at a run's html_url. Mixed into Sandbox.prototype.
 
 const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
 const git = require('./git');
+const { preReceiveBranch, hookStderr } = require('./protection');
 
 function log(...a) {
   if (process.env.SANDBOX_QUIET) return;
@@ -30,17 +32,22 @@ const web = {
     return { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, raw: 'Not found.\n' };
   },
 
-  // git smart HTTP through `git http-backend`
-  async handleGit(req, res, u, g, entry, loseResponse) {
+  // git smart HTTP through `git http-backend`. `mode`: null (stream the answer), 'lose' (perform,
+  // then destroy the socket: fault lost-response) or 'capture' (perform and return {status,
+  // headers, raw} instead of answering: faults drip and malformed-body).
+  async handleGit(req, res, u, g, entry, mode) {
     const repo = this.repoByName(g[1], g[2]);
     const service = g[3] === 'info/refs' ? u.searchParams.get('service') : g[3];
     const push = service === 'git-receive-pack';
     const auth = this.authenticate(req);
     entry.route = `${req.method} /{owner}/{repo}.git/${g[3]}`;
     const deny = (status, msg, extra = {}) => {
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...extra });
-      res.end(msg + '\n');
+      const headers = { 'Content-Type': 'text/plain; charset=utf-8', ...extra };
       entry.status = status;
+      if (mode === 'capture') return { status, headers, raw: msg + '\n' };
+      res.writeHead(status, headers);
+      res.end(msg + '\n');
+      return undefined;
     };
     // routers/web/repo/githttp.go @v1.25.5 httpBase: only a pull of a public repository asks for no auth
     const isPublicPull = !!repo && !repo.private && !push;
@@ -48,13 +55,15 @@ const web = {
       return deny(401, 'Unauthorized', { 'WWW-Authenticate': 'Basic realm="Gitea"' });
     }
     entry.user = auth.user ? auth.user.name : null;
+    let perm = null;
     if (!isPublicPull) {
       if (!repo) return deny(404, 'Repository not found');
       if (auth.kind === 'run' && this.flavor.runToken === 'own-repo') {
         // githttp.go @v1.25.5 L194-203: the Actions token on another repository -> 403
         if (auth.run.repo !== repo) return deny(403, 'User permission denied');
-      } else {
-        const perm = this.permission(auth, repo);
+      }
+      perm = this.permission(auth, repo);
+      if (!(auth.kind === 'run' && this.flavor.runToken === 'own-repo')) {
         if (!perm.canRead('code')) return deny(404, 'Repository not found');
         if (push && !perm.canWrite('code')) return deny(403, 'User permission denied');
       }
@@ -78,6 +87,14 @@ const web = {
     if (req.headers['content-length']) env.CONTENT_LENGTH = req.headers['content-length'];
     if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = req.headers['content-encoding'];
     if (req.headers['git-protocol']) env.GIT_PROTOCOL = req.headers['git-protocol'];
+    // a push: its pre-receive hook (lib/hook.js) asks POST /_sandbox/hooks/pre-receive, naming this push
+    let pushId = null;
+    if (push && g[3] === 'git-receive-pack') {
+      pushId = crypto.randomBytes(12).toString('hex');
+      this.pushes.set(pushId, { repo, auth, perm });
+      env.SANDBOX_PUSH_ID = pushId;
+      env.SANDBOX_HOOK_URL = `${this.url}/_sandbox/hooks/pre-receive`;
+    }
     const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     req.pipe(child.stdin);
     child.stdin.on('error', () => {});
@@ -85,11 +102,13 @@ const web = {
     child.stderr.on('data', (d) => (stderr += d));
     let headerBuf = Buffer.alloc(0);
     let headersDone = false;
+    let captured = null;
+    const held = mode === 'lose' || mode === 'capture';
     const chunks = [];
     await new Promise((resolve) => {
       child.stdout.on('data', (d) => {
         if (headersDone) {
-          if (loseResponse) chunks.push(d);
+          if (held) chunks.push(d);
           else res.write(d);
           return;
         }
@@ -115,7 +134,8 @@ const web = {
           else headers[k] = v;
         }
         entry.status = status;
-        if (loseResponse) {
+        captured = { status, headers };
+        if (held) {
           chunks.push(restBuf);
           return;
         }
@@ -124,10 +144,12 @@ const web = {
       });
       child.on('close', (code) => {
         if (stderr.trim()) log(`git http-backend: ${stderr.trim()}`);
-        if (loseResponse) {
+        if (mode === 'lose') {
           log(`fault: ${req.method} ${u.pathname} was handled but the response is lost`);
           entry.lost = true;
           req.socket.destroy();
+        } else if (mode === 'capture') {
+          captured = headersDone ? { ...captured, raw: Buffer.concat(chunks) } : { status: 500, headers: { 'Content-Type': 'text/plain' }, raw: `git http-backend failed (${code})\n` };
         } else if (!headersDone) {
           res.writeHead(500, { 'Content-Type': 'text/plain' });
           res.end(`git http-backend failed (${code})\n`);
@@ -136,6 +158,29 @@ const web = {
         resolve();
       });
     });
+    if (pushId) {
+      this.pushes.delete(pushId);
+      // post-receive: the pull requests follow the moved branches
+      await this.afterRefUpdate(repo);
+    }
+    return mode === 'capture' ? captured : undefined;
+  },
+
+  // The pre-receive hook's question (lib/hook.js): may these branch updates of push `push` land?
+  // routers/private/hook_pre_receive.go HookPreReceive: the first refused update refuses the push.
+  preReceive(body) {
+    const p = this.pushes.get(body && body.push);
+    if (!p) return { ok: false, stderr: 'sandbox: unknown push\n' };
+    for (const u of body.updates || []) {
+      if (!u.ref || !u.ref.startsWith('refs/heads/')) continue;
+      const branch = u.ref.slice('refs/heads/'.length);
+      const refusal = preReceiveBranch(this, p.repo, p.auth.user, p.perm, { ...u, branch });
+      if (refusal) {
+        log(`pre-receive: ${p.repo.key} ${u.ref}: ${refusal}`);
+        return { ok: false, stderr: hookStderr(this.flavor, refusal) };
+      }
+    }
+    return { ok: true };
   },
 
 };

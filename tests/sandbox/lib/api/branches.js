@@ -1,10 +1,13 @@
 'use strict';
-// Branches: the api.Branch view (convert.ToBranch, no branch protection) and GET /branches[/{branch}].
+// Branches: the api.Branch view (convert.ToBranch) and GET /branches[/{branch}].
 
 const git = require('../git');
 const { ApiError, NOT_SIGNED, listOptions, pagingHeaders } = require('./common');
+const protection = require('../protection');
 
-// convert.ToBranch with convert.ToPayloadCommit
+// convert.ToBranch with convert.ToPayloadCommit (services/convert/convert.go, all five tags): with a
+// rule matching the branch, `protected`, its approvals and status checks, user_can_push from the
+// rule (CanUserPush), user_can_merge from its merge whitelist, and the rule's name for a repository admin.
 async function branchJson(sb, repo, name, sha, ctx) {
   const c = await git.readCommit(repo.gitDir, sha);
   const uname = (email) => {
@@ -12,7 +15,9 @@ async function branchJson(sb, repo, name, sha, ctx) {
     return u ? u.name : '';
   };
   const canWrite = ctx.perm.canWrite('code');
-  return {
+  const signedIn = ctx.auth.kind !== 'none';
+  const rule = protection.firstMatch(sb.flavor, repo, name);
+  const j = {
     name,
     commit: {
       id: c.sha,
@@ -30,10 +35,22 @@ async function branchJson(sb, repo, name, sha, ctx) {
     required_approvals: 0,
     enable_status_check: false,
     status_check_contexts: [],
-    user_can_push: canWrite && ctx.auth.kind !== 'none',
-    user_can_merge: canWrite && ctx.auth.kind !== 'none',
+    user_can_push: canWrite && signedIn,
+    user_can_merge: canWrite && signedIn,
     effective_branch_protection_name: '',
   };
+  if (rule) {
+    Object.assign(j, {
+      protected: true,
+      required_approvals: rule.requiredApprovals,
+      enable_status_check: rule.enable_status_check,
+      status_check_contexts: rule.statusCheckContexts,
+      user_can_push: signedIn && protection.canUserPush(rule, ctx.auth.user, ctx.perm),
+      user_can_merge: signedIn && protection.isMergeWhitelisted(rule, ctx.auth.user, ctx.perm),
+      effective_branch_protection_name: ctx.perm.isAdmin ? rule.ruleName : '',
+    });
+  }
+  return j;
 }
 
 async function repoGetBranch(ctx) {

@@ -6,6 +6,7 @@
 const git = require('../git');
 const { ApiError, NOT_SIGNED, encPath, b64 } = require('./common');
 const { fileCommitJson } = require('./commits');
+const protection = require('../protection');
 
 // api.ContentsResponse for a tree entry (services/repository/files/content.go
 // getFileContentsByEntryInternal). `withContent` adds the base64 content (files only), `lastCommit`
@@ -142,8 +143,9 @@ function decodeContent(s) {
 // pre-receive hook printed, which git relays as "remote: " lines).
 function pushRejected(flavor, hookText) {
   // modules/git/error.go @v1.26.4 ErrPushRejected.GenerateMessage: only the remote lines, without
-  // an "error: " prefix; none -> "push is rejected"
-  const lines = hookText ? String(hookText).split('\n').map((l) => l.trim().replace(/^error: /, '').trim()) : [];
+  // an "error: " prefix, each trimmed (git pads sideband lines with spaces when stderr is not a
+  // terminal, so a bare "error:" line becomes empty); none -> "push is rejected"
+  const lines = hookText ? String(hookText).split('\n').map((l) => l.trim().replace(/^error:(\s|$)/, '').trim()) : [];
   const message = lines.join('\n').trim() || 'push is rejected';
   // routers/api/v1/repo/file.go @v1.26.4 handleChangeRepoFilesError: git.IsErrPushRejected -> 403 err.Message;
   // Gitea 1.24/1.25 and Forgejo 11/12 do not map it: 500, the message hidden
@@ -170,10 +172,22 @@ async function changeFiles(ctx, opts, ops) {
     }
     let target = baseBranch;
     let expectOld = baseSha;
+    const treePaths = ops.map((op) => checkPath(op.path));
     if (opts.new_branch && opts.new_branch !== baseBranch) {
       if (branches.some((b) => b.name === opts.new_branch)) throw new ApiError(422, `branch already exists [name: ${opts.new_branch}]`);
       target = opts.new_branch;
       expectOld = null;
+    } else {
+      // ChangeRepoFiles: VerifyBranchProtection only when writing to the branch itself; a write to a
+      // new branch skips the base branch's rule (services/repository/files/update.go, all five tags)
+      try {
+        protection.verifyContentsWrite(sb, repo, auth, ctx.perm, baseBranch, treePaths);
+      } catch (e) {
+        // DeleteFile @v1.24.7 and Forgejo @v11.0.15/@v12.0.4 map only ErrUserCannotCommit to 403:
+        // a protected file is a 500 there (routers/api/v1/repo/file.go DeleteFile)
+        if (opts._deleteRoute && e.extra && e.extra.protectedFile && flavor.deleteProtectedFileStatus === 500) throw new ApiError(500, '', { hidden: e.message });
+        throw e;
+      }
     }
     // current state of the paths touched
     const files = new Map();
@@ -255,18 +269,34 @@ async function changeFiles(ctx, opts, ops) {
       message = parts.join('\n');
     }
     if (opts.signoff) message += `\n\nSigned-off-by: ${committer.name} <${committer.email}>`;
-    const rejected = sb.takePushFault(`${ctx.method} ${ctx.pathname}`);
+    const faultKey = `${ctx.method} ${ctx.pathname}`;
+    const rejected = sb.takePushFault(faultKey);
     if (rejected) throw pushRejected(flavor, rejected.message);
+    // fault `empty-sha`: the commit is built but no branch moves, and the answer claims success
+    const emptySha = sb.takeWriteFault(faultKey);
     let commit;
     try {
-      commit = await git.writeCommit(repo.gitDir, { parent: baseSha, branch: target, expectOld, changes, message, author, committer });
+      commit = await git.writeCommit(repo.gitDir, { parent: baseSha, branch: target, expectOld, changes, message, author, committer, noRef: true });
     } catch (e) {
       if (e.casFailed) throw new ApiError(500, e.message);
       throw e;
     }
-    repo.empty = false;
-    repo.updated = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    sb.recordWrite(repo, target, commit.sha, auth);
+    if (!emptySha) {
+      // the internal push of the new branch passes the pre-receive hook as the doer: a rule on the
+      // new branch applies (routers/private/hook_pre_receive.go preReceiveBranch); refused ->
+      // git.ErrPushRejected, 403 in Gitea 1.26, 500 elsewhere (as the `push-rejected` fault)
+      if (target !== baseBranch) {
+        const refusal = protection.preReceiveBranch(sb, repo, auth.user, ctx.perm, { branch: target, oldSha: git.ZERO, newSha: commit.sha, force: false, files: changes.map((c) => c.path), newestCommit: commit.sha });
+        if (refusal) throw pushRejected(flavor, protection.hookStderr(flavor, refusal));
+      }
+      if (!(await git.updateRef(repo.gitDir, `refs/heads/${target}`, commit.sha, expectOld, 'sandbox: contents API'))) {
+        throw new ApiError(500, `branch ${target} moved while committing`);
+      }
+      repo.empty = false;
+      repo.updated = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      sb.recordWrite(repo, target, commit.sha, auth);
+      await sb.afterRefUpdate(repo);
+    }
     const c = await git.readCommit(repo.gitDir, commit.sha);
     const ref = { name: target, kind: 'branch', sha: commit.sha };
     const contents = [];
@@ -277,6 +307,11 @@ async function changeFiles(ctx, opts, ops) {
       }
       const e = await git.treeEntry(repo.gitDir, commit.sha, p);
       contents.push(await contentsJson(sb, repo, ref, e, p, { withContent: true, lastCommit: c }));
+    }
+    if (emptySha) {
+      const sha = emptySha.sha === null ? '' : emptySha.sha;
+      for (const x of contents) if (x && 'last_commit_sha' in x) x.last_commit_sha = sha;
+      return { commit: fileCommitJson(sb, repo, { ...c, sha }), contents };
     }
     return { commit: fileCommitJson(sb, repo, c), contents };
   });

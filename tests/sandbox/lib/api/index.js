@@ -18,7 +18,7 @@
 
 const path = require('node:path');
 
-const MODULES = ['misc', 'users', 'orgs', 'repos', 'contents', 'commits', 'branches', 'tags', 'statuses', 'actions/dispatch', 'actions/workflows', 'actions/runs', 'actions/tasks'];
+const MODULES = ['misc', 'users', 'orgs', 'repos', 'contents', 'commits', 'branches', 'protections', 'tags', 'statuses', 'issues', 'pulls', 'actions/dispatch', 'actions/workflows', 'actions/runs', 'actions/tasks'];
 
 const SANDBOX_DIR = path.resolve(__dirname, '..', '..');
 const ACCESS = ['public', 'anyone', 'signed', 'reader', 'writer', 'admin', 'owner'];

@@ -36,8 +36,9 @@ function repoJson(sb, repo, perm) {
     stars_count: 0,
     forks_count: 0,
     watchers_count: 1,
-    open_issues_count: 0,
-    open_pr_counter: 0,
+    // NumOpenIssues / NumOpenPulls (issues and pull requests counted apart)
+    open_issues_count: (repo.issues || []).filter((i) => !i.isPull && !i.isClosed).length,
+    open_pr_counter: (repo.issues || []).filter((i) => i.isPull && !i.isClosed).length,
     release_counter: 0,
     default_branch: repo.defaultBranch,
     archived: false,

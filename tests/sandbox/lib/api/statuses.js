@@ -6,6 +6,7 @@ const git = require('../git');
 const { ApiError, listOptions, pagingHeaders } = require('./common');
 const { userJson } = require('./users');
 const { repoJson } = require('./repos');
+const { pulls, queueAutoMerge } = require('../pulls');
 
 function statusJson(sb, repo, s) {
   return {
@@ -45,6 +46,10 @@ async function repoCreateStatus(ctx) {
     updated: t,
   };
   list.push(s);
+  // a success status starts an auto-merge check of the PRs whose head is this commit
+  // (Gitea services/automerge/notify.go CreateCommitStatus; Forgejo
+  // services/repository/commitstatus/commitstatus.go @v12.0.4 L119: StartPRCheckAndAutoMergeBySHA)
+  if (s.state === 'success') for (const pr of pulls(repo)) if (!pr.hasMerged && pr.headSha === sha) queueAutoMerge(sb, repo, pr, `status ${s.context}`);
   return { status: 201, body: statusJson(sb, repo, s) };
 }
 
