@@ -240,13 +240,32 @@ pub struct ApplySettings {
     pub vars: Vars,
 }
 
+/// Where `mode: report` takes the web base of its links from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkBase {
+    /// Input `server_url`.
+    Given(String),
+    /// The public base in the event payload's `repository.html_url` (the file at
+    /// `GITHUB_EVENT_PATH`, read by the mode), else the runner's `GITHUB_SERVER_URL`: runners
+    /// give jobs the address they registered with, often an internal one (act_runner
+    /// `client.Address()`).
+    Event {
+        /// `GITHUB_EVENT_PATH`, if set.
+        event_path: Option<String>,
+        /// `GITHUB_REPOSITORY`, the repository whose `html_url` the payload carries.
+        repository: Option<String>,
+        /// `GITHUB_SERVER_URL` (or `GITEA_SERVER_URL`), without a trailing `/`; empty when unset.
+        runner_url: String,
+    },
+}
+
 /// Settings for `mode: report`.
 #[derive(Clone, Debug)]
 pub struct ReportSettings {
     /// The summary lines to render.
     pub lines: String,
-    /// The web base links point at: input `server_url`, else the runner's `GITHUB_SERVER_URL`.
-    pub server_url: String,
+    /// Where the links' web base comes from.
+    pub link_base: LinkBase,
 }
 
 /// Where the GitOps repository lives and how to reach it.
@@ -266,6 +285,9 @@ pub struct UpdateSettings {
     pub server: Server,
     /// The GitOps repository, `owner/name`.
     pub repo: String,
+    /// The repository the job runs in (`GITHUB_REPOSITORY`): the only one a run's own token
+    /// may write.
+    pub job_repo: Option<String>,
     /// The branch to commit to (`None`: the repository's default branch).
     pub branch: Option<String>,
     /// The API token (masked by the shim before anything is printed).
@@ -445,11 +467,16 @@ fn apply_settings(inputs: &Inputs<'_>, request: &Request) -> Result<ApplySetting
 }
 
 fn report_settings(inputs: &Inputs<'_>, request: &Request) -> Result<ReportSettings, SettingsError> {
-    let server_url = match inputs.get(Input::ServerUrl) {
-        Some(url) => server(Some(url), &request.env, Input::ServerUrl)?.web_url,
-        None => env_server_url(&request.env),
+    let env = |name: &str| request.env.get(name).filter(|v| !v.is_empty()).cloned();
+    let link_base = match inputs.get(Input::ServerUrl) {
+        Some(url) => LinkBase::Given(server(Some(url), &request.env, Input::ServerUrl)?.web_url),
+        None => LinkBase::Event {
+            event_path: env("GITHUB_EVENT_PATH"),
+            repository: env("GITHUB_REPOSITORY"),
+            runner_url: env_server_url(&request.env),
+        },
     };
-    Ok(ReportSettings { lines: inputs.get(Input::Gitops).unwrap_or_default().to_string(), server_url })
+    Ok(ReportSettings { lines: inputs.get(Input::Gitops).unwrap_or_default().to_string(), link_base })
 }
 
 /// The server from the `server_url` input (a trailing `/api/v1` is accepted) or the runner's
@@ -591,6 +618,8 @@ pub fn named_values(
 fn update_settings(inputs: &Inputs<'_>, request: &Request) -> Result<UpdateSettings, SettingsError> {
     let env = &request.env;
     let server = server(inputs.get(Input::ServerUrl), env, Input::ServerUrl)?;
+    let job_repo =
+        env.get("GITHUB_REPOSITORY").or_else(|| env.get("GITEA_REPOSITORY")).filter(|r| !r.is_empty()).cloned();
     let repo = match inputs.get(Input::Repo) {
         Some(repo) => repo_name(Input::Repo, repo)?,
         None => repo_name(
@@ -634,6 +663,7 @@ fn update_settings(inputs: &Inputs<'_>, request: &Request) -> Result<UpdateSetti
     Ok(UpdateSettings {
         server,
         repo,
+        job_repo,
         branch,
         token,
         edits,

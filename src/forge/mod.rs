@@ -36,6 +36,9 @@ const REQUEST_TIMEOUT_MS: u64 = 30_000;
 const READ_ATTEMPTS: u32 = 4;
 /// The largest answer read: a file at the servers' 10 MiB content limit is ~14 MB as base64.
 pub const MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+/// The id of the Actions user a run's own token acts as (models/user/user_system.go
+/// `ActionsUserID`, Gitea @v1.26.4, Forgejo @v12.0.4).
+const ACTIONS_USER_ID: i64 = -2;
 /// The longest server message an error carries.
 const MAX_MESSAGE_CHARS: usize = 300;
 
@@ -290,6 +293,17 @@ impl<'h, H: Http + Clock> Forge<'h, H> {
     /// `GET /version`.
     pub async fn version(&self) -> Result<ServerVersion, ApiError> {
         self.get_json("/version").await
+    }
+
+    /// Whether the token is a run's own token (`secrets.GITEA_TOKEN`, `github.token`): `GET /user`
+    /// names the Actions user, id -2 (`ActionsUserID`, models/user/user_system.go @v1.26.4,
+    /// @v12.0.4; `reqToken` lets the run token through, routers/api/v1/api.go). `false` when
+    /// that cannot be told. Asked only to explain a refusal.
+    pub async fn is_run_token(&self) -> bool {
+        match self.get_json::<serde_json::Value>("/user").await {
+            Ok(user) => user.get("id").and_then(serde_json::Value::as_i64) == Some(ACTIONS_USER_ID),
+            Err(_) => false,
+        }
     }
 
     /// `GET /repos/{repo}`.

@@ -5,8 +5,8 @@
 use crate::gitops::markdown;
 use crate::gitops::short_sha;
 use crate::gitops::summary::{Status, SummaryLine, HEADER};
-use crate::host::Log;
-use crate::settings::ReportSettings;
+use crate::host::{Files, Level, Log};
+use crate::settings::{LinkBase, ReportSettings};
 
 use super::{Outcome, Output};
 
@@ -23,9 +23,48 @@ pub fn icon(status: &str) -> &'static str {
     }
 }
 
+/// The web base links point at: input `server_url`; else the public base of the event
+/// payload's `repository.html_url`, which the server builds on its public URL (`convert.ToRepo`
+/// → `repo.HTMLURL`: Gitea services/actions/workflow.go DispatchActionWorkflow, models/repo/repo.go
+/// @v1.25.5, `setting.AppURL` or the dispatching request's proxy headers; Forgejo
+/// services/actions/workflows.go Dispatch, models/repo/repo.go @v12.0.4, `setting.AppURL`); else
+/// the runner's `GITHUB_SERVER_URL`, which is the address the runner registered with (act_runner
+/// `client.Address()`), often an internal one.
+pub fn link_base(base: &LinkBase, host: &(impl Files + Log)) -> String {
+    let (event_path, repository, runner_url) = match base {
+        LinkBase::Given(url) => return url.clone(),
+        LinkBase::Event { event_path: None, runner_url, .. } => return runner_url.clone(),
+        LinkBase::Event { event_path: Some(path), repository, runner_url } => (path, repository, runner_url),
+    };
+    let from_event = host
+        .read(event_path)
+        .map_err(|e| format!("cannot read the event payload {event_path}: {e}"))
+        .and_then(|bytes| public_base(&bytes, repository.as_deref()));
+    from_event.unwrap_or_else(|why| {
+        host.log(Level::Debug, &format!("{why}; links use GITHUB_SERVER_URL {runner_url}"));
+        runner_url.clone()
+    })
+}
+
+/// The web base in an event payload: `repository.html_url` without its `/{owner}/{name}`.
+fn public_base(payload: &[u8], repository: Option<&str>) -> Result<String, String> {
+    let payload: serde_json::Value =
+        serde_json::from_slice(payload).map_err(|e| format!("the event payload is not JSON: {e}"))?;
+    let repo = &payload["repository"];
+    let html_url = repo["html_url"].as_str().ok_or("the event payload has no repository.html_url")?;
+    let name = repo["full_name"].as_str().or(repository).ok_or("the event payload has no repository.full_name")?;
+    html_url
+        .trim_end_matches('/')
+        .strip_suffix(&format!("/{name}"))
+        .filter(|base| base.starts_with("http://") || base.starts_with("https://"))
+        .map(str::to_string)
+        .ok_or_else(|| format!("repository.html_url {html_url:?} does not end with /{name}"))
+}
+
 /// Renders the summary table; malformed lines are shown as such and logged as warnings.
-pub fn run(settings: &ReportSettings, log: &impl Log) -> Outcome {
-    let server = &settings.server_url;
+pub fn run(settings: &ReportSettings, host: &(impl Files + Log)) -> Outcome {
+    let log = host;
+    let server = &link_base(&settings.link_base, host);
     let mut table = String::from(
         "### GitOps deployments\n\n| | Component | Version | Status | Commit | Repository |\n|---|---|---|---|---|---|\n",
     );
@@ -86,14 +125,62 @@ pub fn run(settings: &ReportSettings, log: &impl Log) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::IoError;
     use std::cell::RefCell;
 
+    /// A log that keeps warnings, and files from a list.
     #[derive(Default)]
-    struct Lines(RefCell<Vec<String>>);
+    struct Lines(RefCell<Vec<String>>, Vec<(&'static str, String)>);
     impl Log for Lines {
-        fn log(&self, _: crate::host::Level, message: &str) {
-            self.0.borrow_mut().push(message.to_string());
+        fn log(&self, level: Level, message: &str) {
+            if level == Level::Warning {
+                self.0.borrow_mut().push(message.to_string());
+            }
         }
+    }
+    impl Files for Lines {
+        fn read(&self, path: &str) -> Result<Vec<u8>, IoError> {
+            self.1
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, text)| text.clone().into_bytes())
+                .ok_or(IoError { code: "ENOENT".into(), message: format!("ENOENT: no such file {path}") })
+        }
+        fn write(&self, _: &str, _: &[u8]) -> Result<(), IoError> {
+            unreachable!("report writes no files")
+        }
+        fn real_path(&self, path: &str) -> Result<String, IoError> {
+            Ok(path.to_string())
+        }
+    }
+
+    fn event(event_path: Option<&str>, runner_url: &str) -> LinkBase {
+        LinkBase::Event {
+            event_path: event_path.map(str::to_string),
+            repository: Some("niko/app".into()),
+            runner_url: runner_url.into(),
+        }
+    }
+
+    #[test]
+    fn links_use_the_public_base_of_the_event_payload_not_the_runner_address() {
+        let payload = r#"{"repository": {"full_name": "niko/app", "html_url": "https://git.example/sub/niko/app"}}"#;
+        let host = Lines(RefCell::default(), vec![("/e.json", payload.into())]);
+        assert_eq!(link_base(&event(Some("/e.json"), "http://gitea:3000"), &host), "https://git.example/sub");
+        // No payload, one without html_url, or one for another repository: the runner's address.
+        assert_eq!(link_base(&event(None, "http://gitea:3000"), &host), "http://gitea:3000");
+        assert_eq!(link_base(&event(Some("/missing.json"), "http://gitea:3000"), &host), "http://gitea:3000");
+        let other = r#"{"repository": {"full_name": "niko/app", "html_url": "https://git.example/niko/other"}}"#;
+        let host = Lines(RefCell::default(), vec![("/e.json", other.into()), ("/bad.json", "{".into())]);
+        assert_eq!(link_base(&event(Some("/e.json"), "http://gitea:3000"), &host), "http://gitea:3000");
+        assert_eq!(link_base(&event(Some("/bad.json"), "http://gitea:3000"), &host), "http://gitea:3000");
+        // Input server_url wins.
+        assert_eq!(link_base(&LinkBase::Given("https://given".into()), &host), "https://given");
+        assert!(host.0.borrow().is_empty(), "a fallback is no warning");
+        // full_name missing: GITHUB_REPOSITORY names the repository.
+        let no_name = r#"{"repository": {"html_url": "https://git.example/niko/app/"}}"#;
+        let host = Lines(RefCell::default(), vec![("/e.json", no_name.into())]);
+        assert_eq!(link_base(&event(Some("/e.json"), "http://gitea:3000"), &host), "https://git.example");
     }
 
     #[test]
@@ -102,7 +189,7 @@ mod tests {
             lines: format!(
                 "{HEADER}\nagent-platform|1.2.3|success|0123456789abcdef|niko/gitops\napi-helm|1.0.0|superseded||niko/gitops\nbroken line\n"
             ),
-            server_url: "https://git.example".into(),
+            link_base: LinkBase::Given("https://git.example".into()),
         };
         let log = Lines::default();
         let out = run(&settings, &log);
@@ -127,7 +214,7 @@ mod tests {
             lines: "![x](https://evil.example/p.png)|<img src=x onerror=alert(1)>|[click](https://evil.example)||o/r\n\
                     a|`1` [l](https://evil)|success||o/r\n"
                 .into(),
-            server_url: "https://git.example".into(),
+            link_base: LinkBase::Given("https://git.example".into()),
         };
         let out = run(&settings, &Lines::default());
         assert_eq!(out.outputs["rows"], "2", "{}", out.summary);

@@ -7,8 +7,8 @@
 
 use crate::engine::{self, Change};
 use crate::forge::{
-    backoff_ms, encode_base64, web_base, ApiError, ChangeFileOperation, CommitRef, FileContent, Forge, PullLink,
-    StatusOptions,
+    backoff_ms, encode_base64, shorten, web_base, ApiError, ChangeFileOperation, CommitRef, FileContent, Forge,
+    PullLink, StatusOptions,
 };
 use crate::gitops::summary::{Status, SummaryLine};
 use crate::gitops::trailers::{trailer, CommitMessage, DISPATCH_ID};
@@ -203,20 +203,23 @@ async fn update<H: Http + Clock + Log>(
                 });
             }
             Err(e) if is_conflict(&e) => format!("the file changed since it was read ({e})"),
-            Err(e) if is_rejected_push(&e) => format!("the server rejected the push ({e})"),
+            Err(e) if refusal(&e) == Some(Refusal::LockRace) => {
+                format!("the server's push lost the race for the branch to another write ({e})")
+            }
             Err(e) if e.outcome_unknown() => format!("the write's outcome is unknown ({e})"),
             Err(e @ ApiError::Malformed { .. }) => {
                 // It may have landed: look for it in the history before writing again.
                 check_history = true;
                 format!("the server's answer to the write is not a commit ({e})")
             }
-            Err(e) => return Err(write_failure(settings, e)),
+            Err(e) => return Err(write_failure(settings, forge, e).await),
         };
         if attempt == MAX_WRITE_ATTEMPTS {
             return Err(Failure::message(format!(
                 "gave up after {MAX_WRITE_ATTEMPTS} attempts to commit to {repo} ({branch_name}): {retry_reason}; \
-                 other updates keep landing first, or (a 500 or a rejected push every time) a pre-receive hook refuses \
-                 the commit: re-run the step, and see the server's log"
+                 other updates keep landing first, or (a 500 every time) the server's own push is refused: Gitea \
+                 1.24/1.25 and Forgejo answer 500, with the message hidden, when a git hook rejects it: re-run the step, \
+                 and see the server's log"
             )));
         }
         let wait = backoff_ms(attempt, 250, 4_000, host.random_below(1001));
@@ -250,22 +253,53 @@ fn is_conflict(error: &ApiError) -> bool {
     }
 }
 
-/// Gitea 1.26 answers 403 with git's `remote:` text, or `push is rejected`, when its internal
-/// push is refused after the permission and protection checks passed: a pre-receive hook, or a
-/// race for the branch's ref lock with another writer (routers/api/v1/repo/file.go
-/// handleChangeRepoFilesError @v1.26.4, `git.IsErrPushRejected`). Worth another attempt.
-fn is_rejected_push(error: &ApiError) -> bool {
-    error.status() == Some(403) && !is_permission_message(error.server_message())
+/// Which check refused a write with 403.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Refusal {
+    /// The token's user may not write the repository's code (the route's permission check, a
+    /// token scope, or a run token's permissions).
+    Permission,
+    /// Branch protection does not let the user push to the branch: checked before the push in
+    /// every release (services/repository/files/update.go VerifyBranchProtection →
+    /// `user cannot commit to repo`, @v1.24.7–v1.26.4, @v11.0.15, @v12.0.4), and again by
+    /// Gitea's pre-receive hook (routers/private/hook_pre_receive.go @v1.26.4 `Not allowed to
+    /// push to protected branch`, `branch … is protected from …`).
+    ProtectedBranch,
+    /// Branch protection guards the file (`path is protected and can not be changed`, or the
+    /// hook's `branch … is protected from changing file …`).
+    ProtectedFile,
+    /// Gitea 1.26: the internal push lost a race for the branch's ref lock with another
+    /// writer (git's `cannot lock ref`, or `push is rejected` when git printed no `remote:`
+    /// line): worth another attempt.
+    LockRace,
+    /// Gitea 1.26: a git hook on the server refused the push with this text.
+    Hook(String),
 }
 
-/// The 403 messages of the permission and protection checks (routers/api/v1/api.go,
-/// routers/api/v1/repo/file.go, services/repository/files/update.go @v1.24.7–v1.26.4).
-fn is_permission_message(message: &str) -> bool {
+/// How a 403 on a write reads. Gitea 1.26 answers 403 with the `remote:` lines of its internal
+/// push when the push is rejected after every check passed, or `push is rejected` without any
+/// (routers/api/v1/repo/file.go handleChangeRepoFilesError, modules/git/error.go
+/// `ErrPushRejected.GenerateMessage` @v1.26.4); 1.24/1.25 and Forgejo answer 500 there.
+fn refusal(error: &ApiError) -> Option<Refusal> {
+    if error.status() != Some(403) {
+        return None;
+    }
+    let message = error.server_message().trim();
     let m = message.to_ascii_lowercase();
-    ["permission", "user should", "cannot commit", "is protected", "protected branch", "token does not have", "scope"]
-        .iter()
-        .any(|p| m.contains(p))
-        || m.is_empty()
+    let has = |parts: &[&str]| parts.iter().any(|p| m.contains(p));
+    Some(
+        if m.is_empty() || has(&["permission", "user should", "token does not have", "scope", "not allowed to write"]) {
+            Refusal::Permission
+        } else if has(&["path is protected", "protected from changing file"]) {
+            Refusal::ProtectedFile
+        } else if has(&["cannot commit", "protected branch", "is protected from"]) {
+            Refusal::ProtectedBranch
+        } else if m == "push is rejected" || has(&["cannot lock ref", "failed to update ref", "failed to lock"]) {
+            Refusal::LockRace
+        } else {
+            Refusal::Hook(message.to_string())
+        },
+    )
 }
 
 fn deadline_failure(settings: &UpdateSettings, last: &str) -> Failure {
@@ -275,34 +309,72 @@ fn deadline_failure(settings: &UpdateSettings, last: &str) -> Failure {
     ))
 }
 
-fn write_failure(settings: &UpdateSettings, error: ApiError) -> Failure {
+/// A write the server refused, as the user's next step: which check refused it, on which
+/// branch, and, when the token is the run's own, what limits that token.
+async fn write_failure<H: Http + Clock>(settings: &UpdateSettings, forge: &Forge<'_, H>, error: ApiError) -> Failure {
+    if matches!(error, ApiError::Deadline { .. }) {
+        return deadline_failure(settings, &error.to_string());
+    }
     let repo = &settings.repo;
-    let branch = settings.branch.as_deref().unwrap_or("the default branch");
-    let message = error.server_message().to_ascii_lowercase();
-    Failure::message(match error.status() {
-        Some(401) => format!("the token was refused by the server ({error}): check input 'token'"),
-        // services/repository/files/update.go VerifyBranchProtection → ErrUserCannotCommit,
-        // every release (@v1.24.7–v1.26.4, @v11.0.15, @v12.0.4).
-        Some(403) if message.contains("cannot commit") || message.contains("protected branch") => format!(
-            "{branch} of {repo} is protected: branch protection does not let this token's user push to it ({error}); \
-             nothing was written. Set `strategy: pull_request` to propose the change as a pull request, or add the \
-             user to the rule's push allowlist"
+    let branch = match &settings.branch {
+        Some(branch) => branch.clone(),
+        None => match forge.repository(repo).await {
+            Ok(r) if !r.default_branch.is_empty() => r.default_branch,
+            _ => "the default branch".to_string(),
+        },
+    };
+    Failure::message(match (error.status(), refusal(&error)) {
+        (Some(401), _) => format!("the token was refused by the server ({error}): check input 'token'"),
+        (_, Some(Refusal::ProtectedBranch)) => format!(
+            "branch {branch} of {repo} is protected: its protection rule does not let this token's user push to it \
+             ({error}); nothing was written. Set `strategy: pull_request` to propose the change as a pull request, or \
+             add the user to the rule's push allowlist"
         ),
-        Some(403) if message.contains("is protected") => format!(
-            "the branch protection of {branch} in {repo} protects this file ({error}); nothing was written"
+        (_, Some(Refusal::ProtectedFile)) => format!(
+            "the protection rule of branch {branch} in {repo} protects this file ({error}); nothing was written"
         ),
-        Some(403) => format!(
-            "the token cannot write to {repo} ({error}): give it write access to the repository's code. A run's own \
-             token writes only its own repository; on Gitea 1.26 a job's `permissions:` block needs `contents: write`, \
-             and an owner or repository in restricted token mode gives run tokens read access only"
+        (_, Some(Refusal::Hook(text))) => format!(
+            "the server refused the push to branch {branch} of {repo}: a git hook (pre-receive or update) or the \
+             branch's protection said {:?} ({error}); nothing was written. Ask the server's administrator, or change \
+             what the hook checks",
+            shorten(&text, 200)
         ),
-        Some(404) => format!(
+        (Some(403), _) => {
+            let run_token = forge.is_run_token().await;
+            let own_repo = settings.job_repo.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(repo));
+            match (run_token, own_repo) {
+                (true, true) => format!(
+                    "the run's own token may not write to {repo} ({error}): on Gitea 1.26 the job's `permissions:` \
+                     block must give `contents: write` (or `code: write`; `statuses:` and other scopes give no write), \
+                     and the owner's or repository's Actions settings must not restrict run tokens to read \
+                     (token_permission_mode: restricted, or max_token_permissions)"
+                ),
+                (true, false) => run_token_elsewhere(repo, &error.to_string()),
+                (false, _) => format!(
+                    "the token cannot write to {repo} ({error}): its user needs write access to the repository's code \
+                     (a collaborator or a team with write), and a personal token the write:repository scope"
+                ),
+            }
+        }
+        (Some(404), _) if forge.is_run_token().await => run_token_elsewhere(repo, &error.to_string()),
+        (Some(404), _) => format!(
             "{repo} or its branch {branch} was not found, or the token cannot see it ({error}): check inputs 'repo' and \
-             'branch'; a run's own token sees no other repository"
+             'branch', and the token's access"
         ),
-        _ if matches!(error, ApiError::Deadline { .. }) => return deadline_failure(settings, &error.to_string()),
         _ => format!("cannot commit to {repo}: {error}"),
     })
+}
+
+/// Why a run's own token cannot use another repository (routers/api/v1/api.go repoAssignment
+/// @v1.25.5, @v12.0.4: 404 for every request to another repository, reads included; Gitea 1.26
+/// models/perm/access/repo_permission.go GetActionsUserRepoPermission: read only, and only of
+/// public or allow-listed repositories).
+fn run_token_elsewhere(repo: &str, answer: &str) -> String {
+    format!(
+        "{repo} is not this run's repository, and the run's own token cannot use it ({answer}): a run's token sees no \
+         other repository (Gitea 1.26 lets it read public or allow-listed ones, never write); pass a token with write \
+         access to {repo} in input 'token'"
+    )
 }
 
 /// Reads every file, computes its new bytes, and checks the result against the policy.
@@ -355,6 +427,9 @@ async fn read_file<H: Http + Clock>(
         Ok(None) => {
             // A 404 for the file: is the repository there for this token at all?
             let visible = forge.repository(repo).await.is_ok();
+            if !visible && forge.is_run_token().await {
+                return Err(Failure::message(run_token_elsewhere(repo, &format!("GET /repos/{repo} answered 404"))));
+            }
             Err(Failure::message(if visible {
                 format!(
                     "file not found: {file} on {} of {repo}; check input 'file' (paths are relative to the repository root)",

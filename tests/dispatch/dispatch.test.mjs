@@ -15,6 +15,12 @@
 //   flavor (each with its own consumer and, where faults are involved, its own GitOps repo);
 //   flavors run one after the other.
 //
+// Also: an organisation's GitOps repository dispatched by a bot that is not its owner; on Forgejo
+// the short `uses:` form failing (data.forgejo.org) and `default_actions_url = github` making it
+// work; through act, a consumer using the run's own token; on Gitea 1.24/1.25 one runner slot
+// and 5 consumers at once. The pipelines check that runs use the runner address while every link
+// is on the public URL.
+//
 // Where a flavor cannot name the run (Gitea 1.24), the expected run link is the repository's
 // Actions page (runLink below).
 //
@@ -22,12 +28,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { REPO_ROOT, FLAVORS, api, ensureAct, startSandbox, violations, waitRun } from '../sandbox/helpers.mjs';
+import { REPO_ROOT, FLAVORS, actionUsesFor, api, ensureAct, startSandbox, violations, waitRun } from '../sandbox/helpers.mjs';
 import { parseOutputs, runnerEnv } from '../runner-files.mjs';
 
 const YAML = createRequire(path.join(REPO_ROOT, 'tests', 'sandbox', 'package.json'))('yaml');
@@ -40,12 +46,20 @@ const CHART = 'dev/Chart.yaml';
 const TPL = '.version = "{{VERSION}}"';
 const CONSUMERS = Array.from({ length: 10 }, (_, i) => `svc-${String(i + 1).padStart(2, '0')}`);
 /** Consumers of the single cases; those with faults get a GitOps repository of their own (niko/<name>-gitops). */
-const SINGLE = ['failing', 'hanging', 'rejected', 'retried', 'flaky', 'old-school', 'denied'];
-const OWN_GITOPS = ['failing', 'hanging', 'retried', 'flaky'];
+const SINGLE = ['failing', 'hanging', 'rejected', 'retried', 'flaky', 'old-school', 'denied', 'orgapp', 'shortform', 'selftoken'];
+const OWN_GITOPS = ['failing', 'hanging', 'retried', 'flaky', 'shortform', 'busy'];
+/** Consumers that share niko/busy-gitops and one runner slot. */
+const LOAD = Array.from({ length: 5 }, (_, i) => `load-${i + 1}`);
+/** An organisation's GitOps repository, and its deploy bot: a member with write access, not an owner. */
+const ORG_GITOPS = 'acme/gitops';
 
 const FLAVOR_NAMES = process.env.DISPATCH_FLAVORS ? process.env.DISPATCH_FLAVORS.split(',') : Object.keys(FLAVORS);
 /** Flavors whose API lets the core follow the dispatched run (`/actions/runs`, Gitea 1.25+, Forgejo 12+). */
 const FOLLOWS_RUNS = new Set(['gitea-1.25', 'gitea-1.26', 'forgejo-12']);
+/** Flavors where each dispatch cancels the unfinished runs of the workflow (G services/actions/workflow.go @v1.24.7, @v1.25.5 CancelPreviousJobs). */
+const CANCELS_ON_DISPATCH = new Set(['gitea-1.24', 'gitea-1.25']);
+/** Flavors where a consumer tries the run's own token as its dispatch token (its reach changed in Gitea 1.26). */
+const RUN_TOKEN_FLAVORS = new Set(['gitea-1.25', 'gitea-1.26']);
 
 // ---- the consumer's pipeline, run by act ----------------------------------------------------
 
@@ -125,32 +139,59 @@ jobs:
           echo "committed $FILE at $VERSION"
 `;
 
-function seed() {
-  const gitopsFiles = { from: path.join(REPO_ROOT, 'examples', 'gitops-repo') };
+/** A consumer whose only job dispatches with no `token` input: action.yml's default, the run's own token. */
+const SELF_TOKEN_WORKFLOW = `name: Build
+on: workflow_dispatch
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: niko/gitops-action@v1
+        with:
+          mode: dispatch
+          version: 3.3.0
+          GITOPS_FILE: ${CHART}
+          GITOPS_YQ_TPL: '${TPL}'
+          GITOPS_REPO: ${GITOPS}
+`;
+
+function seed(flavor) {
+  const gitopsDir = path.join(REPO_ROOT, 'examples', 'gitops-repo');
+  const serviceYaml = readFileSync(path.join(gitopsDir, '.gitea', 'workflows', 'gitops-service.yaml'), 'utf8');
+  // the GitOps repository as README tells users of this flavor to write it (the action by URL on Forgejo)
+  const gitops = (name) => ({ name, files_from: gitopsDir, files: { '.gitea/workflows/gitops-service.yaml': actionUsesFor(flavor, serviceYaml) } });
   const consumer = (name, files = {}) => ({ name: `niko/${name}`, files: { 'README.md': `# ${name}\n`, ...files }, secrets: { GITOPS_DISPATCH_TOKEN: { token: 'niko-pat' } } });
   return {
-    users: [{ name: 'niko', email: 'niko@example.com', full_name: 'Niko' }],
+    users: [
+      { name: 'niko', email: 'niko@example.com', full_name: 'Niko' },
+      { name: 'deploy-bot', email: 'deploy-bot@example.com', full_name: 'Deploy Bot' },
+    ],
+    orgs: [{ name: 'acme', members: { niko: 'owner', 'deploy-bot': 'write' } }],
     tokens: [
       { name: 'niko-pat', user: 'niko', scopes: ['write:repository', 'read:user'] },
       { name: 'niko-read', user: 'niko', scopes: ['read:repository'] },
+      { name: 'bot-pat', user: 'deploy-bot', scopes: ['write:repository'] },
     ],
     repos: [
-      { name: GITOPS, files_from: gitopsFiles.from },
-      ...OWN_GITOPS.map((name) => ({ name: `niko/${name}-gitops`, files_from: gitopsFiles.from })),
-      { name: LEGACY, files: { [CHART]: readFileSync(path.join(gitopsFiles.from, CHART)), '.gitea/workflows/gitops-service.yaml': LEGACY_WORKFLOW } },
+      gitops(GITOPS),
+      gitops(ORG_GITOPS),
+      ...OWN_GITOPS.map((name) => (name === 'shortform' ? { name: 'niko/shortform-gitops', files_from: gitopsDir } : gitops(`niko/${name}-gitops`))),
+      { name: LEGACY, files: { [CHART]: readFileSync(path.join(gitopsDir, CHART)), '.gitea/workflows/gitops-service.yaml': LEGACY_WORKFLOW } },
       // the reusable workflow copied into the consumer, with a tag prefix (context gitops/app/docker)
       consumer('app', {
-        '.gitea/workflows/build.yaml': buildWorkflow({ uses: `./${REUSABLE_PATH}`, envJson: '{"GITEA_API_URL": "${{ github.server_url }}/api/v1", "GIT_TAG_PREFIX": "docker/"}' }),
-        [REUSABLE_PATH]: REUSABLE,
+        '.gitea/workflows/build.yaml': actionUsesFor(flavor, buildWorkflow({ uses: `./${REUSABLE_PATH}`, envJson: '{"GITEA_API_URL": "${{ github.server_url }}/api/v1", "GIT_TAG_PREFIX": "docker/"}' })),
+        [REUSABLE_PATH]: actionUsesFor(flavor, REUSABLE),
       }),
-      // the reusable workflow from niko/gitops-action@v1, without a prefix (context gitops/api)
+      // the reusable workflow from niko/gitops-action@v1, without a prefix (context gitops/api); left
+      // as Gitea users write it: on Forgejo its test sets [actions] DEFAULT_ACTIONS_URL to github
       consumer('api', { '.gitea/workflows/build.yaml': buildWorkflow({ uses: 'niko/gitops-action/.github/workflows/gitops-dispatch.yml@v1', envJson: '{"GIT_TAG_PREFIX": ""}' }) }),
       // the same pipeline with a token that cannot dispatch: the summary of a failed deploy job
       {
-        ...consumer('denied', { '.gitea/workflows/build.yaml': buildWorkflow({ uses: `./${REUSABLE_PATH}`, envJson: '{}' }), [REUSABLE_PATH]: REUSABLE }),
+        ...consumer('denied', { '.gitea/workflows/build.yaml': actionUsesFor(flavor, buildWorkflow({ uses: `./${REUSABLE_PATH}`, envJson: '{}' })), [REUSABLE_PATH]: actionUsesFor(flavor, REUSABLE) }),
         secrets: { GITOPS_DISPATCH_TOKEN: { token: 'niko-read' } },
       },
-      ...[...CONSUMERS, ...SINGLE.filter((n) => n !== 'denied')].map((name) => consumer(name)),
+      consumer('selftoken', { '.gitea/workflows/build.yaml': actionUsesFor(flavor, SELF_TOKEN_WORKFLOW) }),
+      ...[...CONSUMERS, ...LOAD, ...SINGLE.filter((n) => !['denied', 'selftoken'].includes(n))].map((name) => consumer(name)),
     ],
   };
 }
@@ -353,6 +394,26 @@ test('mode: report renders several summaries as a table, links on GITHUB_SERVER_
   assert.match(r.log, /^::warning::gitops line 7 has 1 fields, expected 5 .*: this line is not a summary$/m);
 });
 
+test("mode: report links on the public URL of the event payload's repository.html_url, not on the runner's GITHUB_SERVER_URL", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gitops-event-'));
+  try {
+    // api.WorkflowDispatchPayload: the repository as convert.ToRepo gives it, html_url on ROOT_URL
+    const event = path.join(dir, 'event.json');
+    writeFileSync(event, JSON.stringify({ inputs: {}, ref: 'refs/heads/main', repository: { full_name: 'niko/app', html_url: 'https://git.example.test/sub/niko/app' } }));
+    const sha = '0123456789abcdef0123456789abcdef01234567';
+    const sb = { url: 'http://unused.invalid', tokenNames: {} };
+    const r = await runAction(sb, {
+      inputs: { mode: 'report', gitops: `app|1.2.3|success|${sha}|acme/gitops`, token: undefined },
+      env: { GITHUB_SERVER_URL: 'http://gitea:3000', GITHUB_API_URL: undefined, GITHUB_REPOSITORY: 'niko/app', GITHUB_EVENT_PATH: event },
+    });
+    assert.equal(r.code, 0, r.log);
+    assert.ok(r.summary.includes(`| ✅ | app | \`1.2.3\` | success | [\`0123456\`](https://git.example.test/sub/acme/gitops/commit/${sha}) | [acme/gitops](https://git.example.test/sub/acme/gitops) |`), r.summary);
+    assert.ok(!r.summary.includes('gitea:3000'), r.summary);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 for (const flavor of FLAVOR_NAMES) {
   describe(`dispatch mode on ${flavor}`, () => {
     let sb;
@@ -361,8 +422,8 @@ for (const flavor of FLAVOR_NAMES) {
     before(async () => {
       const act = ensureAct();
       if (act.skip) throw new Error(act.skip);
-      sb = await startSandbox({ flavor, seed: seed(), actPath: act.path, actionDir: ACTION_DIR, capacity: 16 });
-      for (const name of ['app', 'api', ...CONSUMERS, ...SINGLE.filter((n) => n !== 'denied')]) consumerSha[name] = await headSha(sb, `niko/${name}`);
+      sb = await startSandbox({ flavor, seed: seed(flavor), actPath: act.path, actionDir: ACTION_DIR, capacity: 16 });
+      for (const name of ['app', 'api', ...CONSUMERS, ...LOAD, ...SINGLE.filter((n) => n !== 'denied')]) consumerSha[name] = await headSha(sb, `niko/${name}`);
     });
     after(async () => {
       if (!sb) return;
@@ -410,6 +471,15 @@ for (const flavor of FLAVOR_NAMES) {
       // the summary reached the caller as the reusable workflow's output, and mode: report rendered it
       assert.ok(log.includes(`DEPLOY-SUMMARY=[${out.summary}] RESULT=success`), log);
       assert.ok(log.includes(`| ✅ | ${component} | \`${version}\` | success | [\`${sha.slice(0, 7)}\`](${commitPage(sb, sha)}) | [${GITOPS}](${sb.url}/${GITOPS}) |`), log);
+      // The runs saw the runner's address (act_runner client.Address()), not the public URL: the
+      // consumer's deploy job and the GitOps run called the API through it. Every link above is on
+      // the public URL, from the API's html_url fields and the event payload's repository.html_url.
+      assert.notEqual(sb.runnerUrl, sb.url);
+      const via = async (method, p) => (await get(sb, `/_sandbox/requests?method=${method}&path=${encodeURIComponent(p)}`)).filter((q) => q.path === p).map((q) => q.via);
+      assert.deepEqual(await via('POST', `/api/v1/repos/${GITOPS}/actions/workflows/gitops-service.yaml/dispatches`).then((v) => v.slice(-1)), ['runner'], 'the deploy job dispatched through the runner address');
+      assert.deepEqual(await via('PUT', `/api/v1/repos/${GITOPS}/contents/${CHART}`).then((v) => v.slice(-1)), ['runner'], 'the GitOps run wrote through the runner address');
+      for (const link of [out.commit_url, out.run_url]) assert.ok(link.startsWith(`${sb.url}/`), `${link} is on the public URL ${sb.url}`);
+      assert.ok(!log.includes(`](${sb.runnerUrl}`), 'no Markdown link in the job summaries points at the runner address');
     }
 
     test('a consumer pipeline through act: the reusable workflow copied into the repository, a tag prefix', { timeout: 180_000 }, async () => {
@@ -417,7 +487,16 @@ for (const flavor of FLAVOR_NAMES) {
     });
 
     test('a consumer pipeline through act: the reusable workflow from niko/gitops-action@v1, no prefix', { timeout: 180_000 }, async () => {
-      await consumerPipeline('api', '1.1.0', 'gitops/api', 'api');
+      // Forgejo looks `uses: niko/gitops-action@v1` up on data.forgejo.org; an admin who sets
+      // [actions] DEFAULT_ACTIONS_URL = github makes the short form work (modules/setting/actions.go @v12.0.4).
+      const forgejo = flavor.startsWith('forgejo');
+      const { default_actions_url: configured } = await get(sb, '/_sandbox/settings');
+      if (forgejo) assert.equal((await api(sb, 'POST', '/_sandbox/settings', { body: { default_actions_url: 'github' } })).status, 200);
+      try {
+        await consumerPipeline('api', '1.1.0', 'gitops/api', 'api');
+      } finally {
+        if (forgejo) await api(sb, 'POST', '/_sandbox/settings', { body: { default_actions_url: configured } });
+      }
     });
 
     // The rest runs at once: each case has its own consumer and, where faults are involved, its
@@ -526,27 +605,29 @@ for (const flavor of FLAVOR_NAMES) {
         });
       });
 
-      test('a hung run with timeout 5s: timed_out, a failure status, the summary line with no sha, exit code 1', { timeout: 120_000 }, async () => {
+      test('a hung run with timeout 10s: timed_out, a failure status, the summary line with no sha, exit code 1', { timeout: 120_000 }, async () => {
         const repo = 'niko/hanging-gitops';
         await api(sb, 'POST', '/_sandbox/faults', { body: { route: `RUN ${repo}/gitops-service.yaml`, kind: 'run-hang' } });
-        const r = await runAction(sb, { consumer: 'hanging', sha: consumerSha.hanging, inputs: { version: '3.0.1', gitops_repo: repo, timeout: '5s' } });
+        // 10 s: enough, on 2 busy cores, for the checks before the dispatch (the timeout bounds them too)
+        const r = await runAction(sb, { consumer: 'hanging', sha: consumerSha.hanging, inputs: { version: '3.0.1', gitops_repo: repo, timeout: '10s' } });
         const [run] = await runsOf(sb, repo);
+        assert.ok(run, `the run was dispatched before the timeout:\n${r.log}`);
         const stillRunning = run.status;
 
         await api(sb, 'POST', `/_sandbox/runs/${run.id}/cancel`);
         assert.equal(r.code, 1, r.log);
         assert.notEqual(stillRunning, 'completed', 'the run had not ended when the consumer gave up');
         assert.equal(r.outputs.status, 'timed_out', r.log);
-        assert.ok(r.ms >= 5000 && r.ms < 60_000, `gave up after the timeout (${r.ms} ms)`);
-        assert.match(r.log, /^::error::GitOps deployment timed_out: no result within 5 s \(input 'timeout'\)$/m);
+        assert.ok(r.ms >= 10_000 && r.ms < 60_000, `gave up after the timeout (${r.ms} ms)`);
+        assert.match(r.log, /^::error::GitOps deployment timed_out: no result within 10 s \(input 'timeout'\)$/m);
         assert.equal(r.outputs.summary, `hanging|3.0.1|timed_out||${repo}`);
         assert.equal(r.outputs.run_url, runLink(sb, flavor, run, repo));
         await assertStatuses(sb, 'niko/hanging', consumerSha.hanging, {
           context: 'gitops/hanging',
           pendingUrl: runLink(sb, flavor, run, repo),
-          final: { state: 'failure', target_url: runLink(sb, flavor, run, repo), description: /^timed_out: no result within 5 s \(input 'timeout'\)$/ },
+          final: { state: 'failure', target_url: runLink(sb, flavor, run, repo), description: /^timed_out: no result within 10 s \(input 'timeout'\)$/ },
         });
-        assert.ok(r.summary.includes(`| timed_out | \`3.0.1\` | — | [run](${runLink(sb, flavor, run, repo)}) | no result within 5 s (input 'timeout') |`), r.summary);
+        assert.ok(r.summary.includes(`| timed_out | \`3.0.1\` | — | [run](${runLink(sb, flavor, run, repo)}) | no result within 10 s (input 'timeout') |`), r.summary);
       });
 
       test('a rejected dispatch (read-only token, missing workflow): dispatch_rejected, a clear message, the summary line, exit code 1', { timeout: 60_000 }, async () => {
@@ -667,6 +748,99 @@ for (const flavor of FLAVOR_NAMES) {
           });
         });
       });
+
+      test("an organisation's GitOps repository, dispatched by a bot that is a member with write access (not an owner): success, the run's own page, one dispatch", { timeout: 150_000 }, async () => {
+        const r = await runAction(sb, { consumer: 'orgapp', sha: consumerSha.orgapp, inputs: { version: '3.4.0', gitops_repo: ORG_GITOPS, token: sb.tokenNames['bot-pat'], status_token: sb.tokenNames['niko-pat'], timeout: '90s' } });
+        assert.equal(r.outputs.status, 'success', r.log);
+        assert.equal(r.code, 0);
+        const runs = await runsOf(sb, ORG_GITOPS);
+        assert.equal(runs.length, 1, 'one GitOps run');
+        const [run] = runs;
+        assert.deepEqual([run.inputs.dispatch_id, run.actor, run.conclusion], [r.outputs.dispatch_id, 'deploy-bot', 'success']);
+        const dispatches = (await get(sb, `/_sandbox/requests?method=POST&path=${encodeURIComponent(`/api/v1/repos/${ORG_GITOPS}/actions/workflows/`)}`)).filter((q) => q.path.startsWith(`/api/v1/repos/${ORG_GITOPS}/actions/workflows/`));
+        assert.deepEqual(dispatches.map((q) => [q.user, q.status]), [['deploy-bot', flavor === 'gitea-1.26' ? 200 : flavor.startsWith('forgejo') ? 201 : 204]], 'exactly one dispatch');
+        const commit = await assertVersionCommit(sb, r.outputs.commit_sha, '3.4.0', ORG_GITOPS);
+        assert.equal(trailer(commit.message, 'Gitops-Dispatch-Id'), r.outputs.dispatch_id);
+        // the run's own page: from the dispatch answer, the run, or (Gitea 1.25 as a non-owner) its task
+        assert.equal(r.outputs.run_url, runLink(sb, flavor, run, ORG_GITOPS));
+        if (flavor !== 'gitea-1.24') assert.match(r.outputs.run_url, new RegExp(`^${sb.url}/${ORG_GITOPS}/actions/runs/\\d+$`));
+        await assertStatuses(sb, 'niko/orgapp', consumerSha.orgapp, {
+          context: 'gitops/orgapp',
+          pendingUrl: runLink(sb, flavor, run, ORG_GITOPS),
+          final: { state: 'success', target_url: commitPage(sb, commit.sha, ORG_GITOPS) },
+        });
+        if (flavor === 'gitea-1.25') {
+          // routers/api/v1/api.go @v1.25.5 L947, L1201: listing runs needs the owner; the tasks do not
+          const listed = (await get(sb, `/_sandbox/requests?method=GET&path=${encodeURIComponent(`/api/v1/repos/${ORG_GITOPS}/actions/runs`)}`)).filter((q) => q.path === `/api/v1/repos/${ORG_GITOPS}/actions/runs`);
+          assert.ok(listed.length >= 1 && listed.every((q) => q.status === 403), JSON.stringify(listed));
+          assert.match(r.log, /the token may not list the runs of acme\/gitops \(GET \/repos\/acme\/gitops\/actions\/runs answered 403: user should be the owner of the repo\): Gitea 1\.25 lets only the repository's owners list them; looking for the run in its tasks instead/);
+        }
+      });
+
+      if (flavor.startsWith('forgejo')) {
+        test('Forgejo: a GitOps workflow with the short form `uses: niko/gitops-action@v1` fails (looked up on data.forgejo.org): run_failed', { timeout: 120_000 }, async () => {
+          const repo = 'niko/shortform-gitops';
+          const r = await runAction(sb, { consumer: 'shortform', sha: consumerSha.shortform, inputs: { version: '3.5.0', gitops_repo: repo, timeout: '45s' } });
+          const [run] = await runsOf(sb, repo);
+          const { log } = await get(sb, `/_sandbox/runs/${run.id}`);
+          assert.equal(run.conclusion, 'failure');
+          assert.match(log, /unable to clone https:\/\/data\.forgejo\.org\/niko\/gitops-action refs\/heads\/v1: the sandbox does not reach https:\/\/data\.forgejo\.org \(niko\/gitops-action@v1 resolves to https:\/\/data\.forgejo\.org, the server's \[actions\] DEFAULT_ACTIONS_URL\)/);
+          assert.equal(r.code, 1, r.log);
+          assert.equal(r.outputs.status, 'run_failed', r.log);
+          assert.equal(r.outputs.run_url, runLink(sb, flavor, run, repo));
+          assert.equal((await history(sb, repo)).length, 1, 'no commit');
+        });
+      }
+
+      if (RUN_TOKEN_FLAVORS.has(flavor)) {
+        test("through act: a consumer that dispatches with the run's own token (no `token` input) is told that token sees no other repository", { timeout: 150_000 }, async () => {
+          const d = await api(sb, 'POST', '/repos/niko/selftoken/actions/workflows/build.yaml/dispatches', { token: sb.tokenNames['niko-pat'], body: { ref: 'main' } });
+          assert.equal(d.status, 204, d.text);
+          const [build] = await runsOf(sb, 'niko/selftoken');
+          const done = await waitRun(sb, build.id, 'completed', 120_000);
+          assert.equal(done.conclusion, 'failure', done.log);
+          assert.match(
+            done.log,
+            /::error::GitOps deployment dispatch_rejected: input 'token' is this run's own token, which cannot read niko\/app-gitops \(GET \/repos\/niko\/app-gitops answered 404[^)]*\): a run's token sees no other repository/,
+          );
+          assert.equal((await runsOf(sb)).filter((x) => x.inputs.version === '3.3.0').length, 0, 'nothing dispatched');
+          const statuses = await statusesOn(sb, 'niko/selftoken', build.sha);
+          assert.deepEqual(statuses.map((x) => [x.context, x.state, x.creator]), [['gitops/selftoken', 'failure', 'gitea-actions']], 'the run token set the status on its own repository');
+        });
+      }
     });
+
+    if (CANCELS_ON_DISPATCH.has(flavor)) {
+      test('one runner slot, 5 consumers at once, each dispatch cancelling the unfinished runs: each ends with its own commit or superseded, none cancelled', { timeout: 300_000 }, async (t) => {
+        const repo = 'niko/busy-gitops';
+        await api(sb, 'POST', '/_sandbox/capacity', { body: { capacity: 1 } });
+        let results;
+        try {
+          const versions = LOAD.map((_, i) => `4.0.${i + 1}`).sort(() => Math.random() - 0.5);
+          results = await Promise.all(
+            LOAD.map((name, i) => runAction(sb, { consumer: name, sha: consumerSha[name], inputs: { version: versions[i], gitops_repo: repo, timeout: '200s' } }).then((r) => ({ ...r, name, version: versions[i] }))),
+          );
+        } finally {
+          await api(sb, 'POST', '/_sandbox/capacity', { body: { capacity: 16 } });
+        }
+        const runs = await runsOf(sb, repo);
+        t.diagnostic(results.map((r) => `${r.name} ${r.version} ${r.outputs.status} ${(r.ms / 1000).toFixed(1)} s`).join('; '));
+        t.diagnostic(`${runs.length} runs: ${runs.map((x) => `${x.inputs.version}:${x.conclusion}`).join(' ')}`);
+        for (const r of results) {
+          assert.ok(['success', 'superseded'].includes(r.outputs.status), `${r.name} ${r.version}: ${r.outputs.status}\n${r.log}`);
+          assert.equal(r.code, 0, r.log);
+          const v = chartVersion(await fileAt(sb, repo, CHART, r.outputs.commit_sha));
+          if (r.outputs.status === 'success') {
+            const commit = await assertVersionCommit(sb, r.outputs.commit_sha, r.version, repo);
+            assert.equal(trailer(commit.message, 'Gitops-Dispatch-Id'), r.outputs.dispatch_id, `${r.name} reports its own commit`);
+          } else assert.ok(semverCmp(v, r.version) > 0, `${r.name} (superseded) points at a newer version (${v} > ${r.version})`);
+        }
+        assert.equal(chartVersion(await fileAt(sb, repo, CHART)), '4.0.5', 'the highest version is deployed');
+        assert.ok(runs.every((x) => x.status === 'completed'), 'every run ended');
+        // Each wave of dispatches ends with one run that is not cancelled; its version lands (or a
+        // newer one is there), so a wave settles at least one consumer: at most 5 + 4 + 3 + 2 + 1.
+        assert.ok(runs.length <= 15, `the dispatches stay bounded: ${runs.length} runs for 5 consumers`);
+      });
+    }
   });
 }

@@ -29,6 +29,7 @@ jobs:
         run: |
           echo "SERVER=$GITHUB_SERVER_URL API=$GITHUB_API_URL GITEA=$GITEA_ACTIONS REPO=$GITHUB_REPOSITORY REF=$GITHUB_REF SHA=$GITHUB_SHA RUN=$GITHUB_RUN_ID"
           echo "CTX server_url=\${{ github.server_url }} repository=\${{ github.repository }} event=\${{ github.event_name }} input=\${{ github.event.inputs.value }}"
+          echo "EVENT html_url=\${{ github.event.repository.html_url }} full_name=\${{ github.event.repository.full_name }} private=\${{ github.event.repository.private }} sender=\${{ github.event.sender.login }}"
           echo "TOKENS same=\${{ secrets.GITEA_TOKEN == secrets.GITHUB_TOKEN }} len=\${{ secrets.GITEA_TOKEN != '' }} github.token=\${{ github.token == secrets.GITEA_TOKEN }} env=\${GITHUB_TOKEN:+set}"
       - name: wait
         run: sleep \${{ inputs.sleep }}
@@ -76,6 +77,8 @@ describe('act runs a dispatched workflow', { skip: act.skip }, () => {
         assert.notEqual(sb.runnerUrl, sb.url);
         assert.ok(log.includes(`SERVER=${sb.runnerUrl} API=${sb.runnerUrl}/api/v1 GITEA=true REPO=niko/probe REF=refs/heads/main SHA=${run.sha} RUN=${run.id}`), log);
         assert.ok(log.includes(`CTX server_url=${sb.runnerUrl} repository=niko/probe event=workflow_dispatch input=hello`), log);
+        // the event payload's repository (convert.ToRepo) links on the public URL
+        assert.ok(log.includes(`EVENT html_url=${sb.url}/niko/probe full_name=niko/probe private=true sender=niko\n`), log);
         // github.token is the run token; GITHUB_TOKEN is not exported as an env var (as on Gitea)
         assert.ok(log.includes('TOKENS same=true len=true github.token=true env=\n'), log);
         assert.ok(log.includes('wrote probe.txt'), log);
@@ -295,6 +298,9 @@ ${put('WRITER')}
         assert.equal(run.conclusion, 'failure');
         assert.match(run.log, /unable to clone https:\/\/data\.forgejo\.org\/niko\/gitops-action refs\/heads\/v1/);
         assert.doesNotMatch(run.log, /act workflow_dispatch/, 'act never started');
+        // a runner took the job and failed it while cloning the action: its task shows the failure
+        const tasks = await api(sb, 'GET', '/repos/niko/app/actions/tasks', { token: sb.tokenNames.pat });
+        assert.deepEqual(tasks.body.workflow_runs.map((t) => [t.name, t.status, t.run_number]), [['use', 'failure', run.run_number]]);
       } finally {
         await sb.stop();
       }

@@ -170,3 +170,15 @@ export function processesMentioning(needle) {
   }
   return out;
 }
+
+/** The action by URL, as README tells Forgejo users to name it (the sandbox stands in for github.com). */
+export const ACTION_URL = 'https://github.com/niko/gitops-action';
+
+/**
+ * A workflow as a user of `flavor` writes it: on Forgejo, `uses: niko/gitops-action@…` is looked
+ * up on [actions] DEFAULT_ACTIONS_URL, https://data.forgejo.org (modules/setting/actions.go
+ * @v12.0.4), so the steps name the action by URL; Gitea's default is github.com.
+ */
+export function actionUsesFor(flavor, workflowText) {
+  return flavor.startsWith('forgejo') ? workflowText.replace(/uses: niko\/gitops-action@/g, `uses: ${ACTION_URL}@`) : workflowText;
+}

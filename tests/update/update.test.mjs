@@ -1,7 +1,11 @@
 // `mode: update` against the sandbox, in every flavor: the committed dist/index.js runs as the
 // runner runs it (INPUT_* environment, $GITHUB_OUTPUT), and the sandbox's real git history is
 // checked after each case. One case per flavor goes through the whole path instead: a dispatch
-// of examples/gitops-repo's gitops-service.yaml, run by the real act.
+// of examples/gitops-repo's gitops-service.yaml, run by the real act (on Forgejo with the action
+// named by URL, as README tells Forgejo users). Also: a server that leaves the file's content out
+// (max_blob_size), rejected pushes (every flavor; Gitea 1.26's 403 for hooks, protection and
+// ref-lock races), and, through act, the run's own token on another repository and a Gitea 1.26
+// job whose `permissions:` give no contents write.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,19 +13,46 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { REPO_ROOT, FLAVORS, api, ensureAct, startSandbox, violations, waitRun } from '../sandbox/helpers.mjs';
+import { REPO_ROOT, FLAVORS, actionUsesFor, api, ensureAct, startSandbox, violations, waitRun } from '../sandbox/helpers.mjs';
 import { parseOutputs, runnerEnv } from '../runner-files.mjs';
 
 const DIST = path.join(REPO_ROOT, 'dist', 'index.js');
 const CHART = '# chart\napiVersion: v2\nname: app\nversion: 0.1.0 # bumped by CI\nappVersion: "0.1.0"\n';
 const SOURCE_COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const APPS = Array.from({ length: 20 }, (_, i) => `apps/app${i + 1}/values.yaml`);
+/** Flavors whose run tokens are tried through act (the Actions token's reach differs from Gitea 1.26 on). */
+const RUN_TOKEN_FLAVORS = new Set(['gitea-1.25', 'gitea-1.26']);
 
-function seed() {
+/** A GitOps job that updates dev/Chart.yaml of `repo` with the run's own token, under `permissions`. */
+const runTokenWorkflow = (name, { repo = '', permissions = '' } = {}) => `name: ${name}
+on:
+  workflow_dispatch:
+    inputs:
+      version: {type: string, required: true}
+jobs:
+  update:
+    runs-on: ubuntu-latest
+${permissions}    steps:
+      - uses: niko/gitops-action@v1
+        with:
+          mode: update
+${repo ? `          repo: ${repo}\n` : ''}          file: dev/Chart.yaml
+          yq_tpl: '.version = "{{VERSION}}"'
+          version: \${{ inputs.version }}
+          token: \${{ secrets.GITEA_TOKEN }}
+`;
+
+function seed(flavor) {
+  const workflow = (text) => actionUsesFor(flavor, text);
   const files = {
     'dev/Chart.yaml': CHART,
     'dev/broken.yaml': 'a: [1, 2\n',
-    '.gitea/workflows/gitops-service.yaml': readFileSync(path.join(REPO_ROOT, 'examples/gitops-repo/.gitea/workflows/gitops-service.yaml'), 'utf8'),
+    '.gitea/workflows/gitops-service.yaml': workflow(readFileSync(path.join(REPO_ROOT, 'examples/gitops-repo/.gitea/workflows/gitops-service.yaml'), 'utf8')),
+    // the run's own token on another repository: a private one (404 everywhere), a public one (Gitea 1.26 reads it)
+    '.gitea/workflows/elsewhere.yaml': workflow(runTokenWorkflow('Elsewhere', { repo: 'niko/app' })),
+    '.gitea/workflows/public-elsewhere.yaml': workflow(runTokenWorkflow('Public elsewhere', { repo: 'niko/site' })),
+    // Gitea 1.26: a job whose permissions give no contents write (statuses: is ignored)
+    '.gitea/workflows/read-only.yaml': workflow(runTokenWorkflow('Read only', { permissions: '    permissions:\n      contents: read\n      statuses: write\n' })),
   };
   for (const file of APPS) files[file] = `# ${file}\nimage:\n  repository: app\n  tag: "0.0.1"  # set by gitops\n`;
   return {
@@ -32,7 +63,8 @@ function seed() {
     ],
     repos: [
       { name: 'niko/gitops', default_branch: 'main', files },
-      { name: 'niko/app', default_branch: 'main', files: { 'README.md': '# app\n' } },
+      { name: 'niko/app', default_branch: 'main', files: { 'README.md': '# app\n', 'dev/Chart.yaml': CHART } },
+      { name: 'niko/site', default_branch: 'main', private: false, files: { 'dev/Chart.yaml': CHART } },
     ],
   };
 }
@@ -78,7 +110,7 @@ for (const flavor of Object.keys(FLAVORS)) {
   describe(`update mode on ${flavor}`, () => {
     let sb;
     before(async () => {
-      sb = await startSandbox({ flavor, seed: seed(), capacity: 4 });
+      sb = await startSandbox({ flavor, seed: seed(flavor), capacity: 4 });
     });
     after(async () => {
       assert.deepEqual(await violations(sb), [], 'no request or response broke the spec');
@@ -245,5 +277,108 @@ for (const flavor of Object.keys(FLAVORS)) {
       assert.match(history[0].message, new RegExp(`Gitops-Dispatch-Id: ${dispatchId}\n`));
       assert.match(await file(sb, 'dev/Chart.yaml'), /^version: 5\.0\.0 # bumped by CI$/m);
     });
+
+    test('a file whose content the server leaves out (above [api] DEFAULT_MAX_BLOB_SIZE) is never written', async () => {
+      const count = (await commits(sb)).length;
+      const size = Buffer.byteLength(await file(sb, 'dev/Chart.yaml'));
+      await api(sb, 'POST', '/_sandbox/settings', { body: { max_blob_size: 40 } });
+      try {
+        const r = await runUpdate(sb, { version: '6.0.1' });
+        assert.equal(r.code, 1, r.log);
+        assert.equal(r.outputs.status, 'failure');
+        assert.match(
+          r.log,
+          new RegExp(`^::error::dev/Chart\\.yaml cannot be edited through the API: GET /repos/niko/gitops/contents/dev/Chart\\.yaml gave no content for a file of ${size} bytes \\(got 0\\): the server leaves the content out above its \\[api\\] DEFAULT_MAX_BLOB_SIZE \\(10 MiB by default\\); nothing was written$`, 'm'),
+        );
+        assert.equal((await commits(sb)).length, count, 'nothing was written');
+      } finally {
+        await api(sb, 'POST', '/_sandbox/settings', { body: { max_blob_size: 10485760 } });
+      }
+    });
+
+    test("a push the server's own git rejects once (a hook, a lost ref-lock race) is retried: one commit", async () => {
+      // Gitea 1.26 answers 403 "push is rejected", older releases and Forgejo 500 (faults in tests/sandbox/README.md)
+      await api(sb, 'POST', '/_sandbox/faults', { body: { route: 'PUT /api/v1/repos/{owner}/{repo}/contents/{filepath}', kind: 'push-rejected', count: 1 } });
+      const count = (await commits(sb)).length;
+      const r = await runUpdate(sb, { version: '6.0.2' });
+      assert.equal(r.code, 0, r.log);
+      assert.equal(r.outputs.status, 'success');
+      assert.equal((await commits(sb)).length, count + 1, 'exactly one commit');
+      const expected = flavor === 'gitea-1.26' ? /attempt 1: the server's push lost the race for the branch to another write \(PUT \/repos\/niko\/gitops\/contents\/dev\/Chart\.yaml answered 403: push is rejected\)/ : /attempt 1: the write's outcome is unknown \(PUT \/repos\/niko\/gitops\/contents\/dev\/Chart\.yaml answered 500\)/;
+      assert.match(r.log, expected);
+      assert.equal((await api(sb, 'GET', '/_sandbox/faults')).body.reduce((n, f) => n + f.hits, 0), 1, 'the fault was hit');
+      await api(sb, 'DELETE', '/_sandbox/faults');
+    });
+
+    if (flavor === 'gitea-1.26') {
+      test('Gitea 1.26: a push refused by a hook or by branch protection names it and is not retried; a lost ref-lock race is', async () => {
+        const PUT = 'PUT /api/v1/repos/{owner}/{repo}/contents/{filepath}';
+        const puts = async () => (await api(sb, 'GET', '/_sandbox/requests?method=PUT')).body.filter((q) => q.path === '/api/v1/repos/niko/gitops/contents/dev/Chart.yaml').length;
+        const cases = [
+          ['the deploy freeze is on until Monday', /^::error::the server refused the push to branch main of niko\/gitops: a git hook \(pre-receive or update\) or the branch's protection said "the deploy freeze is on until Monday" \(PUT \/repos\/niko\/gitops\/contents\/dev\/Chart\.yaml answered 403: the deploy freeze is on until Monday\); nothing was written/m],
+          // routers/private/hook_pre_receive.go @v1.26.4: protection that changed after the pre-check
+          ['error: Not allowed to push to protected branch main', /^::error::branch main of niko\/gitops is protected: its protection rule does not let this token's user push to it \(PUT .* answered 403: Not allowed to push to protected branch main\); nothing was written/m],
+        ];
+        for (const [hook, message] of cases) {
+          await api(sb, 'POST', '/_sandbox/faults', { body: { route: PUT, kind: 'push-rejected', message: hook, count: -1 } });
+          const count = (await commits(sb)).length;
+          const before = await puts();
+          const r = await runUpdate(sb, { version: '6.0.3' });
+          await api(sb, 'DELETE', '/_sandbox/faults');
+          assert.equal(r.code, 1, r.log);
+          assert.match(r.log, message);
+          assert.equal(await puts(), before + 1, 'one write, not retried');
+          assert.equal((await commits(sb)).length, count, 'nothing was written');
+        }
+        // two writers racing for the ref lock: git's "cannot lock ref", then "push is rejected"
+        await api(sb, 'POST', '/_sandbox/faults', {
+          body: [
+            { route: PUT, kind: 'push-rejected', message: "error: cannot lock ref 'refs/heads/main': is at 1111111111111111111111111111111111111111 but expected 2222222222222222222222222222222222222222", count: 1 },
+            { route: PUT, kind: 'push-rejected', count: 1, skip: 1 },
+          ],
+        });
+        const count = (await commits(sb)).length;
+        const r = await runUpdate(sb, { version: '6.0.4' });
+        await api(sb, 'DELETE', '/_sandbox/faults');
+        assert.equal(r.code, 0, r.log);
+        assert.match(r.log, /attempt 1: the server's push lost the race for the branch to another write \(.*answered 403: cannot lock ref 'refs\/heads\/main'/);
+        assert.match(r.log, /attempt 2: the server's push lost the race for the branch to another write \(.*answered 403: push is rejected\)/);
+        assert.equal((await commits(sb)).length, count + 1, 'one commit');
+      });
+    }
+
+    if (RUN_TOKEN_FLAVORS.has(flavor)) {
+      test("through act: the run's own token on another repository, and (Gitea 1.26) a job without contents write, fail naming the cause", { timeout: 180_000 }, async (t) => {
+        const act = ensureAct();
+        if (act.skip) return t.skip(act.skip);
+        const token = sb.tokenNames['niko-pat'];
+        const count = { gitops: (await commits(sb)).length };
+        const runWorkflow = async (workflow, version) => {
+          const d = await api(sb, 'POST', `/repos/niko/gitops/actions/workflows/${workflow}/dispatches`, { token, body: { ref: 'main', inputs: { version } } });
+          assert.equal(d.status, 204, d.text);
+          const runs = (await api(sb, 'GET', '/_sandbox/runs')).body;
+          return waitRun(sb, runs.at(-1).id, 'completed', 150_000);
+        };
+        const cases = [
+          // Gitea <= 1.25: 404 for every request to another repository, reads included
+          ['elsewhere.yaml', 'niko/app', /::error::niko\/app is not this run's repository, and the run's own token cannot use it \(GET \/repos\/niko\/app answered 404\): a run's token sees no other repository/],
+        ];
+        if (flavor === 'gitea-1.26') {
+          cases.push(
+            // Gitea 1.26 reads a public repository with it, and refuses the write
+            ['public-elsewhere.yaml', 'niko/site', /::error::niko\/site is not this run's repository, and the run's own token cannot use it \(PUT \/repos\/niko\/site\/contents\/dev\/Chart\.yaml answered 403: [^)]*\): a run's token sees no other repository/],
+            ['read-only.yaml', 'niko/gitops', /::error::the run's own token may not write to niko\/gitops \(PUT \/repos\/niko\/gitops\/contents\/dev\/Chart\.yaml answered 403: [^)]*\): on Gitea 1\.26 the job's `permissions:` block must give `contents: write`/],
+          );
+        }
+        for (const [workflow, target, message] of cases) {
+          const before = (await api(sb, 'GET', `/_sandbox/repos/${target}/commits`)).body.length;
+          const run = await runWorkflow(workflow, '7.0.0');
+          assert.equal(run.conclusion, 'failure', run.log);
+          assert.match(run.log, message);
+          assert.equal((await api(sb, 'GET', `/_sandbox/repos/${target}/commits`)).body.length, before, `nothing was written to ${target}`);
+        }
+        assert.equal((await commits(sb)).length, count.gitops);
+      });
+    }
   });
 }

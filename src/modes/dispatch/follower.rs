@@ -24,6 +24,10 @@ use crate::settings::{named_values, DispatchSettings};
 
 use super::{poll_delay_ms, set_status, workflow, Report, MAX_DISPATCHES};
 
+/// The longest wait for the workflow's other runs to end before dispatching again (a GitOps
+/// run takes a minute or two; a hung one is cancelled by the dispatch after this).
+const QUIET_WAIT_MS: f64 = 180_000.0;
+
 /// How a dispatched run is followed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Tracking {
@@ -177,7 +181,10 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
                     r.default_branch
                 })
             }
-            Err(e) => return Report::failed(Status::DispatchRejected, "", access_error(settings, release, &e, "read")),
+            Err(e) => {
+                let why = self.access_error(release, &e, "read").await;
+                return Report::failed(Status::DispatchRejected, "", why);
+            }
         };
         let (path, declaration) = match workflow::find(self.forge, release, repo, &settings.workflow, &git_ref).await {
             Ok(found) => found,
@@ -218,11 +225,8 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
                 match self.forge.dispatch(repo, &settings.workflow, &git_ref, &inputs, release.run_details()).await {
                     Ok(d) => d,
                     Err(e) => {
-                        return Report::failed(
-                            Status::DispatchRejected,
-                            "",
-                            access_error(settings, release, &e, "dispatch"),
-                        )
+                        let why = self.access_error(release, &e, "dispatch").await;
+                        return Report::failed(Status::DispatchRejected, "", why);
                     }
                 };
             let mut tracking = match (dispatched.id, dispatched.run_number) {
@@ -294,6 +298,15 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
                     if !self.forge.pause(pause).await {
                         return Report::failed(Status::TimedOut, &self.run_url, self.timed_out_detail());
                     }
+                    if release.dispatch_cancels_earlier_runs() {
+                        if !self.wait_for_quiet(&git_ref).await {
+                            return Report::failed(Status::TimedOut, &self.run_url, self.timed_out_detail());
+                        }
+                        // The run that kept us waiting may have deployed a newer version.
+                        if let Ok(report) = self.outcome_in_repo(&git_ref, dispatched_at).await {
+                            return Report { run_url: self.run_url.clone(), ..report };
+                        }
+                    }
                 }
                 RunEnd::Concluded(other) => {
                     return Report::failed(
@@ -305,6 +318,73 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
             }
         }
         unreachable!("the loop returns on its last attempt")
+    }
+
+    /// An API error of the read or the dispatch as the user's next step; a refusal of a run's
+    /// own token says that this token can never work there.
+    async fn access_error(&self, release: Release, error: &ApiError, action: &str) -> String {
+        let repo = &self.settings.gitops_repo;
+        if matches!(error.status(), Some(403 | 404)) && self.forge.is_run_token().await {
+            let what = if action == "dispatch" { format!("dispatch in {repo}") } else { format!("read {repo}") };
+            // routers/api/v1/api.go repoAssignment @v1.25.5, @v12.0.4: 404 for every other
+            // repository; Gitea 1.26 (models/perm/access/repo_permission.go
+            // GetActionsUserRepoPermission @v1.26.4): read of public or allow-listed ones, never
+            // Actions write.
+            return format!(
+                "input 'token' is this run's own token, which cannot {what} ({error}): a run's token sees \
+                 no other repository (Gitea 1.26 lets it read public or allow-listed ones, never dispatch); store a \
+                 personal token with repository and Actions write access on {repo} as a secret and pass it in input \
+                 'token'"
+            );
+        }
+        access_error(self.settings, release, error, action)
+    }
+
+    /// Waits, at most [`QUIET_WAIT_MS`], until no task of the workflow on `git_ref` runs: on
+    /// Gitea 1.24/1.25 a dispatch cancels the workflow's unfinished runs, so dispatching again
+    /// now would cancel another dispatcher's run, which may deploy a newer version, and its
+    /// dispatcher would dispatch again in turn. Runs still waiting for a runner have no task
+    /// and are not seen. `false` when the deadline passed.
+    async fn wait_for_quiet(&mut self, git_ref: &str) -> bool {
+        let repo = self.settings.gitops_repo.clone();
+        let until = self.host.now_ms() + QUIET_WAIT_MS;
+        let mut told = false;
+        let mut n = 0;
+        loop {
+            match self.forge.tasks(&repo).await {
+                Ok(tasks) => {
+                    let busy = tasks
+                        .iter()
+                        .filter(|t| self.is_ours(t, git_ref) && !matches!(t.state, RunState::Completed(_)))
+                        .count();
+                    if busy == 0 {
+                        return true;
+                    }
+                    if !told {
+                        told = true;
+                        self.host.info(&format!(
+                            "waiting for {busy} running run(s) of {} on {git_ref} to end before dispatching again: a \
+                             dispatch would cancel them",
+                            self.settings.workflow
+                        ));
+                    }
+                }
+                Err(e) => self.note("waiting for the workflow's running runs to end", &e),
+            }
+            if self.host.now_ms() >= until {
+                self.host.info(&format!(
+                    "runs of {} still run after {} s; dispatching anyway",
+                    self.settings.workflow,
+                    QUIET_WAIT_MS / 1000.0
+                ));
+                return true;
+            }
+            let pause = poll_delay_ms(n, self.settings.poll_max_ms, self.host.random_below(1001));
+            if !self.forge.pause(pause).await {
+                return false;
+            }
+            n += 1;
+        }
     }
 
     /// The inputs this action has for the GitOps workflow.

@@ -292,3 +292,84 @@ fn a_workflow_in_a_folder_the_server_does_not_read_is_named() {
     let message = outcome.error.unwrap().message;
     assert!(message.contains("reads workflows only from .gitea/workflows"), "{message}");
 }
+
+#[test]
+fn the_runs_own_token_as_dispatch_token_is_named_as_the_cause() {
+    // The run token on another repository: 404 for every request (routers/api/v1/api.go
+    // repoAssignment @v1.25.5); `GET /user` names the Actions user, id -2 (models/user/user_system.go).
+    let host = FakeHost::new(|request, _| match (request.method.as_str(), route(&request.url)) {
+        ("GET", "/version") => json(200, serde_json::json!({"version": "1.25.5"})),
+        ("GET", "/repos/org/gitops") => json(404, serde_json::json!({"message": "", "url": ""})),
+        ("GET", "/user") => json(200, serde_json::json!({"id": -2, "login": "gitea-actions"})),
+        ("POST", path) if path.starts_with("/repos/org/app/statuses/") => json(201, serde_json::json!({})),
+        (method, path) => panic!("unexpected request {method} {path}"),
+    });
+    let outcome = dispatch(&host, &[]);
+    assert_eq!(outcome.outputs["status"], "dispatch_rejected");
+    let message = outcome.error.unwrap().message;
+    assert!(
+        message.contains(
+            "input 'token' is this run's own token, which cannot read org/gitops (GET /repos/org/gitops answered 404)"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("a run's token sees no other repository"), "{message}");
+}
+
+#[test]
+fn a_run_cancelled_by_another_dispatch_waits_for_that_run_before_dispatching_again() {
+    // Gitea 1.25: each dispatch cancels the workflow's unfinished runs (services/actions/workflow.go
+    // @v1.25.5 CancelPreviousJobs). Ours is cancelled by another dispatcher's, which then deploys
+    // a newer version: waiting for it to end shows ours superseded, with no second dispatch.
+    let state = Rc::new(RefCell::new((0usize, 0usize)));
+    let s = state.clone();
+    let host = FakeHost::new(move |request, _| {
+        let (polls, dispatches) = &mut *s.borrow_mut();
+        let deployed = *polls >= 8;
+        match (request.method.as_str(), route(&request.url)) {
+            ("GET", "/version") => json(200, serde_json::json!({"version": "1.25.5"})),
+            ("GET", "/repos/org/gitops") => json(
+                200,
+                serde_json::json!({"default_branch": "main", "html_url": "https://git.example.com/org/gitops"}),
+            ),
+            ("GET", "/repos/org/gitops/contents/.gitea/workflows/gitops-service.yaml") => {
+                json(200, contents(WORKFLOW, ".gitea/workflows/gitops-service.yaml"))
+            }
+            ("GET", "/repos/org/gitops/contents/dev/Chart.yaml") => {
+                let version = if deployed { "2.0.0" } else { "1.0.0" };
+                json(200, contents(&format!("version: {version}\n"), "dev/Chart.yaml"))
+            }
+            ("POST", "/repos/org/gitops/actions/workflows/gitops-service.yaml/dispatches") => {
+                *dispatches += 1;
+                Ok(HttpResponse { status: 204, ..HttpResponse::default() })
+            }
+            ("GET", "/repos/org/gitops/actions/runs") => {
+                json(403, serde_json::json!({"message": "user should be the owner of the repo", "url": ""}))
+            }
+            ("GET", "/repos/org/gitops/actions/tasks") => {
+                *polls += 1;
+                let ours = if *polls <= 2 { "running" } else { "cancelled" };
+                let theirs = if deployed { "success" } else { "running" };
+                let mut tasks = vec![task(41, 9, &format!("GitOps ({ID})"), ours)];
+                if *polls > 2 {
+                    tasks.insert(0, task(42, 10, "GitOps (org-web-3-1-build-bbbbbb)", theirs));
+                }
+                json(200, serde_json::json!({"workflow_runs": tasks, "total_count": tasks.len()}))
+            }
+            ("GET", "/repos/org/gitops/commits") => json(200, serde_json::json!([])),
+            // No pull request opened by the run (routers/api/v1/repo/pull.go ListPullRequests).
+            ("GET", "/repos/org/gitops/pulls") => json(200, serde_json::json!([])),
+            ("POST", path) if path.starts_with("/repos/org/app/statuses/") => json(201, serde_json::json!({})),
+            (method, path) => panic!("unexpected request {method} {path}"),
+        }
+    });
+    let outcome = dispatch(&host, &[]);
+    let log = host.log_text();
+    assert_eq!(outcome.outputs["status"], "superseded", "{log}");
+    assert!(outcome.ok);
+    assert_eq!(state.borrow().1, 1, "no second dispatch: {log}");
+    assert!(
+        log.contains("waiting for 1 running run(s) of gitops-service.yaml on main to end before dispatching again"),
+        "{log}"
+    );
+}

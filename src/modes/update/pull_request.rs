@@ -19,8 +19,8 @@ use crate::unified_diff::unified_diff;
 
 use super::super::{capped, Failure, MAX_OUTPUT_BYTES};
 use super::{
-    commit_message, deadline_failure, is_conflict, plan, read_failure, set_status, write_failure, Planned, Report,
-    MAX_WRITE_ATTEMPTS,
+    commit_message, deadline_failure, is_conflict, plan, read_failure, refusal, set_status, write_failure, Planned,
+    Refusal, Report, MAX_WRITE_ATTEMPTS,
 };
 
 /// How many pages (of 50, most recently updated first) of pull requests are searched for one of
@@ -264,8 +264,11 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
             Err(e) if e.status() == Some(422) && e.server_message().contains("already exists") => {
                 self.existing_branch(name, e).await
             }
+            Err(e) if refusal(&e) == Some(Refusal::LockRace) => {
+                Err(RetryOr::Retry(format!("the server's push lost the race for the branch to another write ({e})")))
+            }
             Err(e) if e.outcome_unknown() => Err(RetryOr::Retry(format!("the write's outcome is unknown ({e})"))),
-            Err(e) => Err(RetryOr::Fail(write_failure(self.settings, e))),
+            Err(e) => Err(RetryOr::Fail(write_failure(self.settings, self.forge, e).await)),
         }
     }
 

@@ -24,11 +24,13 @@ struct Script {
     writes: Vec<Result<HttpResponse, HttpError>>,
     /// How many writes were answered.
     written: usize,
+    /// The id `GET /user` answers: -2 for a run's own token (the Actions user).
+    user_id: i64,
 }
 
 impl Script {
     fn new() -> Script {
-        Script { contents: file(CHART), history: Vec::new(), writes: vec![written(COMMIT)], written: 0 }
+        Script { contents: file(CHART), history: Vec::new(), writes: vec![written(COMMIT)], written: 0, user_id: 7 }
     }
 }
 
@@ -63,6 +65,8 @@ fn serve(script: Rc<RefCell<Script>>) -> impl FnMut(&HttpRequest, f64) -> Result
                 200,
                 serde_json::json!({"default_branch": "main", "html_url": "https://git.example.com/org/gitops"}),
             ),
+            // routers/api/v1/user/user.go GetAuthenticatedUser (the Actions user for a run token).
+            ("GET", "/user") => json(200, serde_json::json!({"id": s.user_id, "login": "someone"})),
             ("PUT", "/repos/org/gitops/contents/dev/Chart.yaml") => {
                 let answer = s.writes[s.written.min(s.writes.len() - 1)].clone();
                 s.written += 1;
@@ -77,6 +81,11 @@ fn serve(script: Rc<RefCell<Script>>) -> impl FnMut(&HttpRequest, f64) -> Result
 }
 
 fn update(script: Script, extra: &[(&str, &str)]) -> (Outcome, FakeHost) {
+    update_in(script, extra, "org/gitops")
+}
+
+/// An update run by a job of repository `job_repo`.
+fn update_in(script: Script, extra: &[(&str, &str)], job_repo: &str) -> (Outcome, FakeHost) {
     let script = Rc::new(RefCell::new(script));
     let host = FakeHost::new(serve(script.clone()));
     let mut inputs = vec![
@@ -93,8 +102,11 @@ fn update(script: Script, extra: &[(&str, &str)]) -> (Outcome, FakeHost) {
         ("dispatch_id", "org-app-7-1-build-a1b2c3"),
     ];
     inputs.extend_from_slice(extra);
-    let request =
-        Request { inputs: inputs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..Request::default() };
+    let request = Request {
+        inputs: inputs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        env: [("GITHUB_REPOSITORY".to_string(), job_repo.to_string())].into(),
+        ..Request::default()
+    };
     let outcome = block_on(modes::run(&request, &host));
     (outcome, host)
 }
@@ -141,25 +153,82 @@ fn a_file_whose_content_the_server_leaves_out_is_never_replaced() {
 
 #[test]
 fn a_protected_branch_is_named_and_nothing_is_retried() {
-    let mut script = Script::new();
-    // services/repository/files/update.go VerifyBranchProtection → 403 (every release).
-    script.writes = vec![error(403, "user cannot commit to repo [user: gitea-actions]")];
-    let (outcome, host) = update(script, &[]);
-    assert!(!outcome.ok);
-    assert_eq!(puts(&host), 1);
-    let message = outcome.error.unwrap().message;
-    assert!(message.contains("the default branch of org/gitops is protected"), "{message}");
+    // services/repository/files/update.go VerifyBranchProtection → 403 (every release), and
+    // Gitea 1.26's pre-receive hook (routers/private/hook_pre_receive.go @v1.26.4).
+    for message in ["user cannot commit to repo [user: gitea-actions]", "Not allowed to push to protected branch main"]
+    {
+        let mut script = Script::new();
+        script.writes = vec![error(403, message)];
+        let (outcome, host) = update(script, &[]);
+        assert!(!outcome.ok);
+        assert_eq!(puts(&host), 1);
+        let message = outcome.error.unwrap().message;
+        assert!(message.starts_with("branch main of org/gitops is protected"), "{message}");
+    }
 }
 
 #[test]
-fn a_rejected_push_is_retried_like_a_conflict() {
+fn a_lost_race_for_the_branch_is_retried_like_a_conflict() {
+    // Gitea 1.26 maps git.ErrPushRejected to 403 with the `remote:` lines, or `push is rejected`
+    // (routers/api/v1/repo/file.go, modules/git/error.go @v1.26.4).
     let mut script = Script::new();
-    // Gitea 1.26 maps git.ErrPushRejected to 403 (routers/api/v1/repo/file.go @v1.26.4).
-    script.writes =
-        vec![error(403, "push is rejected"), error(422, "sha does not match [given: x, expected: y]"), written(COMMIT)];
+    script.writes = vec![
+        error(403, "push is rejected"),
+        error(403, "cannot lock ref 'refs/heads/main': is at 1111111 but expected 2222222"),
+        error(422, "sha does not match [given: x, expected: y]"),
+        written(COMMIT),
+    ];
     let (outcome, host) = update(script, &[]);
     assert!(outcome.ok, "{outcome:?}");
-    assert_eq!(puts(&host), 3);
+    assert_eq!(puts(&host), 4);
+}
+
+#[test]
+fn a_hook_that_refuses_the_push_is_named_with_its_text_and_not_retried() {
+    let mut script = Script::new();
+    script.writes = vec![error(403, "the deploy freeze is on until Monday")];
+    let (outcome, host) = update(script, &[("branch", "release")]);
+    assert!(!outcome.ok);
+    assert_eq!(puts(&host), 1);
+    let message = outcome.error.unwrap().message;
+    assert!(
+        message.starts_with(
+            "the server refused the push to branch release of org/gitops: a git hook (pre-receive or update) or the \
+             branch's protection said \"the deploy freeze is on until Monday\""
+        ),
+        "{message}"
+    );
+    assert!(message.contains("nothing was written"), "{message}");
+}
+
+#[test]
+fn a_run_token_without_write_is_told_apart_from_a_personal_token() {
+    // Gitea 1.26: a job whose `permissions:` lack contents write (services/actions/permission_parser.go
+    // @v1.26.4) is refused by the route's write check (routers/api/v1/repo/file.go @v1.26.4 L334).
+    let refused = || error(403, "user should have a permission to write to the target branch");
+    let mut script = Script::new();
+    script.writes = vec![refused()];
+    script.user_id = -2;
+    let (outcome, _) = update(script, &[]);
+    let message = outcome.error.unwrap().message;
+    assert!(message.contains("the job's `permissions:` block must give `contents: write`"), "{message}");
+    // The run's token of another repository (Gitea 1.26 lets it read a public one).
+    let mut script = Script::new();
+    script.writes = vec![refused()];
+    script.user_id = -2;
+    let (outcome, _) = update_in(script, &[], "org/app");
+    let message = outcome.error.unwrap().message;
+    assert!(
+        message.starts_with("org/gitops is not this run's repository, and the run's own token cannot use it"),
+        "{message}"
+    );
+    // A personal token.
+    let mut script = Script::new();
+    script.writes = vec![refused()];
+    let (outcome, _) = update(script, &[]);
+    let message = outcome.error.unwrap().message;
+    assert!(message.starts_with("the token cannot write to org/gitops"), "{message}");
+    assert!(!message.contains("permissions:"), "{message}");
 }
 
 #[test]

@@ -10,6 +10,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const YAML = require('yaml');
 const git = require('./git');
+const { repoJson } = require('./api/repos');
+const { userJson } = require('./api/users');
 
 const DEFAULT_ACTION_EXCLUDE = ['.git', 'target', '.venv', '.tools', 'fuzz', 'tests', '.ci'];
 
@@ -236,6 +238,9 @@ async function executeWithAct(manager, run) {
   const actions = await resolveActions(sb, run, work, dir, staged);
   if (actions.errors.length) {
     for (const e of actions.errors) manager.appendLog(run, `[sandbox] ${e}\n`);
+    // A runner took the first jobs (a task each: models/actions/task.go CreateTaskForRunner) and
+    // failed them while setting them up; the jobs that need them never start.
+    for (const j of run.jobs) if (!j.needs.length) manager.jobStarted(run, j);
     return manager.finish(run, 'failure');
   }
   if (actions.rewrite.length) {
@@ -244,12 +249,19 @@ async function executeWithAct(manager, run) {
     manager.appendLog(run, `[sandbox] for act, which reads no URL-form uses: ${actions.rewrite.map(([a, b]) => `${a} -> ${b}`).join(', ')}\n`);
   }
 
+  // The run's event payload (api.WorkflowDispatchPayload): the repository as convert.ToRepo
+  // gives it with no access mode, the sender as convert.ToUserWithAccessMode
+  // (G services/actions/workflow.go DispatchActionWorkflow @v1.24.7 L232, @v1.25.5 L176, @v1.26.4 L159;
+  // F services/actions/workflows.go Dispatch @v11.0.15/@v12.0.4 L101). Its html_url is on the public
+  // URL (repo.HTMLURL: G models/repo/repo.go @v1.25.5 httplib.MakeAbsoluteURL, which is ROOT_URL
+  // unless the dispatching request came through a proxy that names its public host; F @v12.0.4
+  // setting.AppURL), while the job's GITHUB_SERVER_URL is the runner's address (below).
   const event = {
     inputs: run.inputs,
     ref: run.ref,
     workflow: run.payloadWorkflow,
-    repository: { full_name: `${run.repo.owner}/${run.repo.name}`, name: run.repo.name, owner: { login: run.repo.owner }, default_branch: run.repo.defaultBranch },
-    sender: { login: run.actor.name },
+    repository: repoJson(sb, run.repo, 'none'),
+    sender: userJson(sb, run.actor),
   };
   const eventPath = path.join(dir, 'event.json');
   fs.writeFileSync(eventPath, JSON.stringify(event, null, 2));
