@@ -1,5 +1,5 @@
 //! What a server release can do, from `GET /version`. Each capability cites the server code it
-//! was read from (`/work/notes`-style citations: file @ tag).
+//! was read from (file @ tag; see tests/sandbox/sources/).
 
 /// A server release.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,10 +2,10 @@
 // The server releases the sandbox imitates. Every difference between them that the sandbox
 // models is a field here (or, for a route's access level, an override next to the route in
 // lib/api/), with the upstream file and tag it was read from. Sources:
-//   Gitea   /work/.mirror/davidlovas+gitea/repo         tags v1.24.7, v1.25.5, v1.26.4
-//   Forgejo /work/.mirror/rohitkumarankam+forgejo/repo  tags v11.0.15, v12.0.4
-// (`git -C DIR show TAG:path`), summarised with citations in /work/notes/forge-facts-11.md and,
-// for branch protection and pull requests, /work/notes/forge-facts-14.md.
+//   Gitea   github.com/davidlovas/gitea (upstream tags)      v1.24.7, v1.25.5, v1.26.4
+//   Forgejo github.com/rohitkumarankam/forgejo (upstream tags) v11.0.15, v12.0.4
+// (`git show TAG:path`), summarised with citations in ../sources/forge-facts-11.md and, for
+// branch protection and pull requests, ../sources/forge-facts-14.md.
 
 const GITEA_SPEC = 'swagger.v1.26.4.json';
 const FORGEJO_SPEC = 'forgejo.swagger.v15.0.3.json';
@@ -48,7 +48,7 @@ const base = {
     branchWriteMessage: 'user should have a permission to write to the target branch',
     // operationIds (from the spec) this release does not serve: answered 404
     missingOperations: ['repoGetContentsExt'],
-    // ---- branch protection and pull requests (notes: /work/notes/forge-facts-14.md) ----
+    // ---- branch protection and pull requests (notes: ../sources/forge-facts-14.md) ----
     protectionNameSlashes: false, // routers/api/v1/api.go @v1.25.5 L1267 `/branch_protections/{name}`
     editForcePushUsernamesBug: false, // routers/api/v1/repo/branch.go @v1.25.5 EditBranchProtection reads force_push_allowlist_usernames
     // routers/api/v1/repo/file.go @v1.25.5 DeleteFile -> handleChangeRepoFilesError: ErrFilePathProtected -> 403
