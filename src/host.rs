@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
+use std::task::Poll;
 
 use crate::secrets::Secrets;
 
@@ -81,6 +83,32 @@ pub trait Files {
     fn write(&self, path: &str, bytes: &[u8]) -> Result<(), IoError>;
     /// The path with every symbolic link resolved.
     fn real_path(&self, path: &str) -> Result<String, IoError>;
+}
+
+/// Runs two futures at once (two requests in flight, say) and gives both outputs.
+pub(crate) async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    let (mut first, mut second) = (None, None);
+    std::future::poll_fn(|cx| {
+        if first.is_none() {
+            if let Poll::Ready(out) = a.as_mut().poll(cx) {
+                first = Some(out);
+            }
+        }
+        if second.is_none() {
+            if let Poll::Ready(out) = b.as_mut().poll(cx) {
+                second = Some(out);
+            }
+        }
+        match (first.take(), second.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (first, second) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
 }
 
 /// An HTTP request.
@@ -204,6 +232,30 @@ impl<H: Clock> Clock for Redacting<'_, H> {
 mod tests {
     use super::*;
     use crate::testing::FakeHost;
+
+    /// A future that is pending `polls` times, noting each poll in `trace`, then ready.
+    async fn after(polls: usize, name: &'static str, trace: &std::cell::RefCell<Vec<&'static str>>) -> &'static str {
+        let mut left = polls;
+        std::future::poll_fn(|cx| {
+            trace.borrow_mut().push(name);
+            if left == 0 {
+                return Poll::Ready(name);
+            }
+            left -= 1;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })
+        .await
+    }
+
+    #[test]
+    fn both_runs_two_futures_at_once() {
+        let trace = std::cell::RefCell::new(Vec::new());
+        let out = crate::testing::block_on(both(after(2, "a", &trace), after(0, "b", &trace)));
+        assert_eq!(out, ("a", "b"));
+        // b finished while a was still pending: they ran interleaved, not one after the other.
+        assert_eq!(*trace.borrow(), ["a", "b", "a", "a"]);
+    }
 
     #[test]
     fn the_log_never_shows_a_secret() {

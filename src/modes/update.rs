@@ -14,7 +14,7 @@ use crate::gitops::summary::{Status, SummaryLine};
 use crate::gitops::trailers::{trailer, CommitMessage, DISPATCH_ID};
 use crate::gitops::version::downgrade;
 use crate::gitops::{component_name, markdown, short_sha};
-use crate::host::{Clock, Http, Level, Log};
+use crate::host::{both, Clock, Http, Level, Log};
 use crate::secrets::Secrets;
 use crate::settings::{Strategy, UpdateSettings};
 use crate::unified_diff::unified_diff;
@@ -50,9 +50,12 @@ pub async fn run<H: Http + Clock + Log>(settings: &UpdateSettings, host: &H, sec
     let deadline = host.now_ms() + settings.timeout_ms as f64;
     let forge = Forge::new(&settings.server.api_url, &settings.token, host, secrets).with_deadline(deadline);
     let mut web = settings.server.web_url.clone();
-    let result = match &settings.strategy {
-        Strategy::Commit => update(settings, &forge, host, &mut web).await,
-        Strategy::PullRequest(options) => pull_request::promote(settings, options, &forge, host, &mut web).await,
+    let result = match refused_file(settings) {
+        Some(failure) => Err(failure),
+        None => match &settings.strategy {
+            Strategy::Commit => update(settings, &forge, host, &mut web).await,
+            Strategy::PullRequest(options) => pull_request::promote(settings, options, &forge, host, &mut web).await,
+        },
     };
     host.log(Level::Debug, &format!("{} API calls", forge.calls()));
     let (report, failure) = match result {
@@ -93,6 +96,16 @@ pub async fn run<H: Http + Clock + Log>(settings: &UpdateSettings, host: &H, sec
     outcome
 }
 
+/// The file policy's refusal of an edit's file, before anything is read: file names alone
+/// decide it (input 'allow', or the dot-folders it never covers by default).
+fn refused_file(settings: &UpdateSettings) -> Option<Failure> {
+    settings.edits.iter().find_map(|edit| {
+        settings.allow.refusal(&edit.file).map(|why| {
+            Failure::message(format!("refused by the GitOps repository's policy: {why}; nothing was written"))
+        })
+    })
+}
+
 /// The component the update is for, as dispatch names it: the consumer repository's name (the
 /// GitOps repository's when no source is given), plus `-prefix` for a tag prefix.
 fn component(settings: &UpdateSettings) -> String {
@@ -123,12 +136,19 @@ async fn update<H: Http + Clock + Log>(
     // write whose answer was lost; a rejected write (conflict) made none.
     let mut check_history = true;
     for attempt in 1..=MAX_WRITE_ATTEMPTS {
-        let plan = plan(settings, forge).await?;
+        // The files and the history are read at once: one round trip, not two.
+        let (plan, earlier) = match settings.dispatch_id.as_deref().filter(|_| check_history) {
+            Some(id) => {
+                let (plan, earlier) = both(plan(settings, forge), earlier_commit(settings, forge, id)).await;
+                (plan?, earlier?)
+            }
+            None => (plan(settings, forge).await?, None),
+        };
         if let Some(base) = plan.iter().find_map(|p| web_base(&p.read.html_url, repo)) {
             *web = base;
         }
-        if let Some(id) = settings.dispatch_id.as_ref().filter(|_| check_history) {
-            if let Some((commit, recorded)) = earlier_commit(settings, forge, &plan, id).await? {
+        if let Some(id) = settings.dispatch_id.as_ref() {
+            if let Some((commit, recorded)) = earlier {
                 if let Some(difference) = recorded.as_ref().and_then(|r| r.difference(&wanted)) {
                     return Err(Failure::message(format!(
                         "dispatch id {id} was already used by commit {} for a different update: {difference}; \
@@ -381,11 +401,6 @@ fn run_token_elsewhere(repo: &str, answer: &str) -> String {
 async fn plan<H: Http + Clock>(settings: &UpdateSettings, forge: &Forge<'_, H>) -> Result<Vec<Planned>, Failure> {
     let mut plan: Vec<Planned> = Vec::new();
     for edit in &settings.edits {
-        if let Some(why) = settings.allow.refusal(&edit.file) {
-            return Err(Failure::message(format!(
-                "refused by the GitOps repository's policy: {why}; nothing was written"
-            )));
-        }
         let (read, current) = match plan.iter().position(|p| p.file == edit.file) {
             Some(i) => (plan[i].read.clone(), plan[i].bytes.clone()),
             None => {
@@ -469,12 +484,12 @@ fn read_failure(settings: &UpdateSettings, error: ApiError) -> Failure {
 async fn earlier_commit<H: Http + Clock>(
     settings: &UpdateSettings,
     forge: &Forge<'_, H>,
-    plan: &[Planned],
     id: &str,
 ) -> Result<Option<(CommitRef, Option<CommitMessage>)>, Failure> {
+    let file = &settings.edits[0].file;
     for page in 1..=HISTORY_PAGES {
         let commits = forge
-            .commits(&settings.repo, settings.branch.as_deref(), Some(&plan[0].file), page, 50)
+            .commits(&settings.repo, settings.branch.as_deref(), Some(file), page, 50)
             .await
             .map_err(|e| read_failure(settings, e))?;
         let found = commits.iter().find(|c| trailer(&c.commit.message, DISPATCH_ID) == Some(id));
