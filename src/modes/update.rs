@@ -196,16 +196,7 @@ async fn update<H: Http + Clock + Log>(
         let written = if let [one] = plan.as_slice() {
             forge.update_file(repo, &one.file, branch, &message, &one.bytes, &one.read.sha).await
         } else {
-            let files: Vec<ChangeFileOperation> = plan
-                .iter()
-                .map(|p| ChangeFileOperation {
-                    operation: "update",
-                    path: p.file.clone(),
-                    content: encode_base64(&p.bytes),
-                    sha: p.read.sha.clone(),
-                })
-                .collect();
-            forge.change_files(repo, branch, &message, &files).await
+            forge.change_files(repo, branch, &message, &file_operations(&plan)).await
         };
         check_history = matches!(&written, Err(e) if e.outcome_unknown());
         let retry_reason = match written {
@@ -249,6 +240,18 @@ async fn update<H: Http + Clock + Log>(
         }
     }
     unreachable!("the loop returns on its last attempt")
+}
+
+/// The planned files as one commit's operations (ChangeFiles).
+fn file_operations(plan: &[Planned]) -> Vec<ChangeFileOperation> {
+    plan.iter()
+        .map(|p| ChangeFileOperation {
+            operation: "update",
+            path: p.file.clone(),
+            content: encode_base64(&p.bytes),
+            sha: p.read.sha.clone(),
+        })
+        .collect()
 }
 
 /// The commit message this update writes.

@@ -6,8 +6,7 @@
 //! component.
 
 use crate::forge::{
-    backoff_ms, encode_base64, existing_pull_number, web_base, ApiError, ChangeFileOperation, CommitRef, Forge,
-    MergeAnswer, PullLink, PullRequest,
+    backoff_ms, existing_pull_number, web_base, ApiError, CommitRef, Forge, MergeAnswer, PullLink, PullRequest,
 };
 use crate::gitops::summary::Status;
 use crate::gitops::trailers::{trailer, CommitMessage, DISPATCH_ID};
@@ -19,8 +18,8 @@ use crate::unified_diff::unified_diff;
 
 use super::super::{capped, Failure, MAX_OUTPUT_BYTES};
 use super::{
-    commit_message, deadline_failure, is_conflict, plan, read_failure, refusal, set_status, write_failure, Planned,
-    Refusal, Report, MAX_WRITE_ATTEMPTS,
+    commit_message, deadline_failure, file_operations, is_conflict, plan, read_failure, refusal, set_status,
+    write_failure, Planned, Refusal, Report, MAX_WRITE_ATTEMPTS,
 };
 
 /// How many pages (of 50, most recently updated first) of pull requests are searched for one of
@@ -248,15 +247,7 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
     /// Commits the planned files to a new branch `name` made from the base. Conflicts (the
     /// base moved since the files were read, or the branch appeared meanwhile) are retried.
     async fn commit(&self, plan: &[Planned], name: &str) -> Result<CommitRef, RetryOr> {
-        let files: Vec<ChangeFileOperation> = plan
-            .iter()
-            .map(|p| ChangeFileOperation {
-                operation: "update",
-                path: p.file.clone(),
-                content: encode_base64(&p.bytes),
-                sha: p.read.sha.clone(),
-            })
-            .collect();
+        let files = file_operations(plan);
         let message = commit_message(self.settings).to_string();
         match self.forge.commit_to_new_branch(self.repo(), &self.base, name, &message, &files).await {
             Ok(commit) => Ok(commit),
