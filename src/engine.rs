@@ -226,13 +226,13 @@ impl<'n> DocumentEdit<'n> {
             .collect();
         let source = DocumentSource::new(stream, self.index);
         // New text keeps a collection in flow form where the file has it so, unless told otherwise.
-        let lookup = |path: &[Step]| {
+        let lookup = |path: &[Step], collection: bool| {
             styles
                 .iter()
                 .rev()
                 .find(|(p, _)| *p == path)
                 .map(|(_, w)| *w)
-                .or_else(|| (source.style(path).as_deref() == Some("flow")).then_some(Written::Flow))
+                .or_else(|| (collection && source.style(path).as_deref() == Some("flow")).then_some(Written::Flow))
         };
         let lookup: Option<&Styles<'_>> = Some(&lookup);
         let restyled = restyle_edits(stream, &source, &styles, new, &self.located);

@@ -52,8 +52,9 @@ impl Written {
     }
 }
 
-/// The styles an expression set, by path, that rendering honours.
-pub type Styles<'a> = dyn Fn(&[Step]) -> Option<Written> + 'a;
+/// The styles to honour, by path: those an expression set, and for a collection
+/// (`true`) the flow form the file already has there.
+pub type Styles<'a> = dyn Fn(&[Step], bool) -> Option<Written> + 'a;
 
 /// Renders new values. Paths passed in are where the value sits in its document, for looking
 /// up the styles set on it and below.
@@ -65,8 +66,8 @@ pub struct Renderer<'a> {
 }
 
 impl Renderer<'_> {
-    fn style_at(&self, path: &[Step]) -> Option<Written> {
-        self.styles.and_then(|styles| styles(path))
+    fn style_at(&self, path: &[Step], collection: bool) -> Option<Written> {
+        self.styles.and_then(|styles| styles(path, collection))
     }
 
     /// A mapping key: plain when it can be, else double-quoted (always in JSON).
@@ -88,7 +89,7 @@ impl Renderer<'_> {
     }
 
     fn scalar_line(&self, value: &Value, context: Context, path: &[Step]) -> String {
-        let style = self.style_at(path).map_or(Style::Plain, Written::scalar_style);
+        let style = self.style_at(path, false).map_or(Style::Plain, Written::scalar_style);
         let style = if matches!(style, Style::Literal | Style::Folded) { Style::DoubleQuoted } else { style };
         render(value, style, context, self.layout.json)
     }
@@ -161,7 +162,7 @@ impl Renderer<'_> {
             Value::Seq(s) => !s.is_empty(),
             _ => false,
         };
-        non_empty && !self.layout.json && self.style_at(path) != Some(Written::Flow)
+        non_empty && !self.layout.json && self.style_at(path, true) != Some(Written::Flow)
     }
 
     /// `key: value` + line break for a block mapping at `indent` (the key's own indentation is
@@ -196,7 +197,7 @@ impl Renderer<'_> {
     /// A scalar in block context: a `|`/`>` block scalar whose body lines sit at `body_indent`
     /// when that style was asked for and can hold the text, else one line.
     pub fn block_scalar_or_line(&self, value: &Value, body_indent: usize, path: &[Step]) -> String {
-        let style = self.style_at(path).map(Written::scalar_style);
+        let style = self.style_at(path, false).map(Written::scalar_style);
         if let (Some(style @ (Style::Literal | Style::Folded)), Value::String(text)) = (style, value) {
             if let Some(block) = block_scalar(text, style, body_indent, self.layout.eol) {
                 return block;
@@ -254,7 +255,7 @@ mod tests {
     #[test]
     fn styles_by_path() {
         let layout = layout();
-        let styles = |path: &[Step]| match path {
+        let styles = |path: &[Step], _: bool| match path {
             [Step::Key(k)] if k == "a" => Some(Written::Double),
             [Step::Key(k)] if k == "f" => Some(Written::Flow),
             [Step::Key(k)] if k == "l" => Some(Written::Literal),

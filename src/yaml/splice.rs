@@ -196,8 +196,8 @@ impl Writer<'_> {
     }
 
     /// The style an expression set on the edited value, if any.
-    fn forced(&self) -> Option<Written> {
-        self.r.styles.and_then(|styles| styles(self.steps))
+    fn forced(&self, collection: bool) -> Option<Written> {
+        self.r.styles.and_then(|styles| styles(self.steps, collection))
     }
 
     fn set_scalar(&self, node: &Node, value: &Value, context: Context) -> Result<Vec<Patch>, SpliceError> {
@@ -205,7 +205,7 @@ impl Writer<'_> {
             NodeKind::Scalar { style, .. } => *style,
             _ => Style::Plain,
         };
-        let style = self.forced().map_or(current, Written::scalar_style);
+        let style = self.forced(false).map_or(current, Written::scalar_style);
         let is_block = |s: Style| matches!(s, Style::Literal | Style::Folded);
         if is_block(current) && current == style {
             return self.set_block_scalar(node, style, value);
@@ -335,7 +335,7 @@ impl Writer<'_> {
         let end = node.content_end(self.src).max(node.span.end);
         // Flow where it must be, where the expression asked for it, and where the node was
         // flow and no other style was asked for.
-        let forced = self.forced();
+        let forced = self.forced(is_collection);
         let flow = self.layout.json
             || context == Context::Flow
             || empty_collection(value)
