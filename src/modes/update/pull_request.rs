@@ -59,6 +59,7 @@ pub(super) async fn promote<H: Http + Clock + Log>(
             *web = found;
         }
         if let Some(report) = promotion.nothing_to_propose(&plan, replaced.as_ref()).await {
+            host.info(&report.detail);
             return Ok(report);
         }
         let diff =
@@ -82,9 +83,10 @@ pub(super) async fn promote<H: Http + Clock + Log>(
         if !options.auto_merge {
             return Ok(promotion.opened(&pull, diff, "open for review"));
         }
-        match promotion.merge(&pull, web).await? {
+        match promotion.merge(&pull, web, Some(&plan)).await? {
             Merged::Done(report) => return Ok(Report { diff, ..report }),
             Merged::Open(detail) => return Ok(promotion.opened(&pull, diff, &detail)),
+            Merged::Closed(closed) => return promotion.closed_meanwhile(&closed).await,
             Merged::Stale => {
                 // The base moved under the pull request and it no longer merges: propose the
                 // edit again on the new base, and close this one in favour of it.
@@ -111,6 +113,9 @@ enum Merged {
     Open(String),
     /// Conflicts with its base as the base is now.
     Stale,
+    /// Closed without merging while this step was merging it: by a newer update's step, which
+    /// closes the component's older pull requests, or by a person.
+    Closed(PullRequest),
 }
 
 struct Promotion<'a, 'f, H> {
@@ -195,9 +200,10 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
         if !self.options.auto_merge {
             return Ok(self.opened(&pull, String::new(), "opened by an earlier run of this dispatch"));
         }
-        Ok(match self.merge(&pull, web).await? {
+        Ok(match self.merge(&pull, web, None).await? {
             Merged::Done(report) => report,
             Merged::Open(detail) => self.opened(&pull, String::new(), &detail),
+            Merged::Closed(closed) => return self.closed_meanwhile(&closed).await,
             Merged::Stale => self.opened(
                 &pull,
                 String::new(),
@@ -344,20 +350,29 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
         }
     }
 
+    /// Closes `pull`, then says why in a comment; a pull request that could not be closed (it
+    /// was merged meanwhile) gets no comment.
     async fn close(&self, pull: &PullRequest, comment: &str) {
         let repo = self.repo();
+        if let Err(e) = self.forge.close_pull(repo, pull.number).await {
+            return self.host.warning(&format!("could not close pull request #{}: {e}", pull.number));
+        }
+        self.host.info(&format!("closed pull request #{}: {comment}", pull.number));
         if let Err(e) = self.forge.comment(repo, pull.number, comment).await {
             self.host.warning(&format!("could not comment on pull request #{}: {e}", pull.number));
-        }
-        match self.forge.close_pull(repo, pull.number).await {
-            Ok(()) => self.host.info(&format!("closed pull request #{}: {comment}", pull.number)),
-            Err(e) => self.host.warning(&format!("could not close pull request #{}: {e}", pull.number)),
         }
     }
 
     /// Merges `pull` now if the repository allows, else schedules it to merge when its checks
-    /// and reviews pass, and waits a little for that.
-    async fn merge(&self, pull: &PullRequest, web: &mut String) -> Result<Merged, Failure> {
+    /// and reviews pass, and waits a little for that. `built_on` is what the pull request's
+    /// commit was made from, when known: once the base holds other versions of those files, a
+    /// pull request the server will not merge is stale at once.
+    async fn merge(
+        &self,
+        pull: &PullRequest,
+        web: &mut String,
+        built_on: Option<&[Planned]>,
+    ) -> Result<Merged, Failure> {
         let (repo, style) = (self.repo(), self.options.merge_style.as_str());
         let started = self.host.now_ms();
         let mut attempt = 0;
@@ -369,18 +384,31 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
                 // (routers/api/v1/repo/pull.go MergePullRequest: 405 "Please try again later").
                 Err(e) if e.status() == Some(405) && e.server_message().contains("try again later") => {
                     let current = self.forge.pull(repo, pull.number).await.map_err(|e| self.pull_failure(e))?;
-                    if current.merged {
-                        return Ok(Merged::Done(self.merged(&current, web, "merged")));
+                    if let Some(ended) = self.ended(current, web) {
+                        return Ok(ended);
                     }
-                    if self.host.now_ms() - started > MERGE_WAIT_MS as f64 {
+                    if self.host.now_ms() - started > MERGE_WAIT_MS as f64 || self.base_changed(built_on).await? {
                         return Ok(Merged::Stale);
                     }
+                }
+                // A closed pull request (routers/api/v1/repo/pull.go MergePullRequest: ErrIsClosed
+                // is 404, @v1.24.7–v1.26.4, @v11.0.15, @v12.0.4).
+                Err(e) if e.status() == Some(404) => {
+                    let current = self.forge.pull(repo, pull.number).await.map_err(|e| self.pull_failure(e))?;
+                    return match self.ended(current, web) {
+                        Some(ended) => Ok(ended),
+                        None => Err(self.pull_failure(e)),
+                    };
                 }
                 Err(e) if e.status() == Some(405) && is_unmet_protection(e.server_message()) => {
                     return self.schedule(pull, web, e.server_message()).await;
                 }
-                Err(e) if e.status() == Some(405) && e.server_message().is_empty() => {
-                    // Gitea 1.24 and Forgejo answer an already merged pull request so.
+                // Merged meanwhile: 405 with no message (Gitea 1.24, Forgejo) or `The PR is already
+                // merged` (routers/api/v1/repo/pull.go MergePullRequest ErrHasMerged @v1.25.5, @v1.26.4).
+                Err(e)
+                    if e.status() == Some(405)
+                        && (e.server_message().is_empty() || e.server_message().contains("already merged")) =>
+                {
                     return self.after_merge(pull.number, web, "merged").await;
                 }
                 Err(e @ ApiError::Status { status: 403 | 405, .. }) => {
@@ -425,10 +453,73 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
                 return Ok(Merged::Done(self.merged(&current, web, "merged when its checks passed")));
             }
             if !current.is_open() {
-                return Err(Failure::message(format!("pull request #{} was closed without merging", pull.number)));
+                return Ok(Merged::Closed(current));
             }
         }
         Ok(Merged::Open(format!("auto-merge is scheduled: it merges once {}", unmet.to_ascii_lowercase())))
+    }
+
+    /// How `pull`, read again, ended: merged, or closed without merging; `None` while open.
+    fn ended(&self, pull: PullRequest, web: &mut String) -> Option<Merged> {
+        if pull.merged {
+            Some(Merged::Done(self.merged(&pull, web, "merged")))
+        } else if pull.is_open() {
+            None
+        } else {
+            Some(Merged::Closed(pull))
+        }
+    }
+
+    /// Whether the base now holds other versions of the files the pull request's commit was made
+    /// from (their blob shas differ): the server then reports it unmergeable for good, not
+    /// because it is still checking it.
+    async fn base_changed(&self, built_on: Option<&[Planned]>) -> Result<bool, Failure> {
+        for planned in built_on.unwrap_or_default() {
+            let now = self.forge.file(self.repo(), &planned.file, Some(&self.base)).await;
+            match now.map_err(|e| read_failure(self.settings, e))? {
+                Some(now) if now.sha == planned.read.sha => {}
+                _ => return Ok(true),
+            }
+        }
+        Ok(false)
+    }
+
+    /// `pull` was closed without merging while this step was merging it: `superseded` when the
+    /// base or an open pull request of the component holds a newer version (a newer update's
+    /// step closed it), else a failure.
+    async fn closed_meanwhile(&self, pull: &PullRequest) -> Result<Report, Failure> {
+        // Listed before the base is read: the pull request of the newer update that closed this
+        // one is still open then, or already merged, and so on the base when it is read.
+        let newer = self.component_pulls("all").await?.into_iter().find_map(|p| {
+            let theirs = recorded(&p.body).filter(|_| p.number != pull.number && (p.is_open() || p.merged))?;
+            newer_version(&theirs.version, &self.settings.version).then_some((p.number, theirs.version))
+        });
+        let plan = plan(self.settings, self.forge).await?;
+        let outcome = match newer {
+            Some((number, version)) => Some(Report {
+                status: Status::Superseded,
+                commit: super::last_commit(&plan[0]),
+                pull: None,
+                diff: String::new(),
+                detail: format!("pull request #{number} proposes the newer version {version}"),
+            }),
+            None => self.nothing_to_propose(&plan, None).await,
+        };
+        match outcome {
+            Some(report) => {
+                self.host.info(&format!("pull request #{} was closed: {}", pull.number, report.detail));
+                Ok(Report {
+                    pull: Some(PullLink::of(pull)),
+                    detail: format!("pull request #{} was closed: {}", pull.number, report.detail),
+                    ..report
+                })
+            }
+            None => Err(Failure::message(format!(
+                "pull request #{} ({}) was closed without merging while this step waited to merge it, and nothing newer \
+                 replaces it; a dispatch id names one update: send a new one to propose it again",
+                pull.number, pull.html_url
+            ))),
+        }
     }
 
     async fn after_merge(&self, number: u64, web: &mut String, how: &str) -> Result<Merged, Failure> {

@@ -37,11 +37,23 @@ struct Forge {
     /// Merge a scheduled pull request when it is next read.
     scheduled: bool,
     comments: Vec<(u64, String)>,
+    /// What happens elsewhere when pull request N is asked to merge, before the answer.
+    on_merge: Option<fn(&mut Forge, u64)>,
+    /// The blob sha of dev/Chart.yaml on main.
+    blob: &'static str,
 }
 
 impl Forge {
     fn new() -> Forge {
-        Forge { pulls: Vec::new(), merges: vec![(200, "")], merge_calls: 0, scheduled: false, comments: Vec::new() }
+        Forge {
+            pulls: Vec::new(),
+            merges: vec![(200, "")],
+            merge_calls: 0,
+            scheduled: false,
+            comments: Vec::new(),
+            on_merge: None,
+            blob: BLOB,
+        }
     }
 
     fn pull_json(&self, pull: &Pull) -> serde_json::Value {
@@ -75,7 +87,7 @@ fn serve(forge: Rc<RefCell<Forge>>) -> impl FnMut(&HttpRequest, f64) -> Result<H
             ("GET", "/repos/org/gitops/contents/dev/Chart.yaml") => json(
                 200,
                 serde_json::json!({
-                    "type": "file", "sha": BLOB, "size": CHART.len(), "encoding": "base64", "content": encode_base64(CHART.as_bytes()),
+                    "type": "file", "sha": f.blob, "size": CHART.len(), "encoding": "base64", "content": encode_base64(CHART.as_bytes()),
                     "html_url": format!("{WEB}/org/gitops/src/branch/main/dev/Chart.yaml"),
                 }),
             ),
@@ -131,6 +143,9 @@ fn serve(forge: Rc<RefCell<Forge>>) -> impl FnMut(&HttpRequest, f64) -> Result<H
                     // services/automerge ScheduleAutoMerge: 201, empty body.
                     f.scheduled = true;
                     return Ok(HttpResponse { status: 201, headers: Default::default(), body: String::new() });
+                }
+                if let Some(elsewhere) = f.on_merge {
+                    elsewhere(&mut f, n);
                 }
                 let (status, message) = f.merges[f.merge_calls.min(f.merges.len() - 1)];
                 f.merge_calls += 1;
@@ -269,4 +284,116 @@ fn pull_request_inputs_are_checked() {
     assert!(outcome.error.unwrap().message.contains("input 'merge_style': \"octopus\" is not a merge style"));
     let (outcome, _) = update(&forge, "1.2.3", &[("strategy", "push")]);
     assert!(outcome.error.unwrap().message.contains("input 'strategy'"));
+}
+
+/// A newer update's step closes pull request `n` and opens its own (version 1.3.0).
+fn closed_by_a_newer_update(f: &mut Forge, n: u64) {
+    f.pulls.iter_mut().find(|p| p.number == n).unwrap().state = "closed";
+    let number = f.pulls.len() as u64 + 1;
+    let body = "---\n\n[skip ci] gitops: update version to 1.3.0\n\nUpdated dev/Chart.yaml with: .version = \"1.3.0\"\n\nGitops-Dispatch-Id: newer\n";
+    f.pulls.push(Pull {
+        number,
+        head: "gitops/app/1.3.0-newer".into(),
+        body: body.into(),
+        state: "open",
+        merged: false,
+    });
+}
+
+#[test]
+fn a_pull_request_closed_by_a_newer_update_while_merging_ends_superseded() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    {
+        let mut f = forge.borrow_mut();
+        f.on_merge = Some(closed_by_a_newer_update);
+        // routers/api/v1/repo/pull.go MergePullRequest: a closed pull request is 404.
+        f.merges = vec![(404, "not found")];
+    }
+    let (outcome, host) = update(&forge, "1.2.3", &[("auto_merge", "true")]);
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.outputs["status"], "superseded", "{}", host.log_text());
+    assert_eq!(outcome.outputs["pr_number"], "1", "the pull request this step opened");
+    assert!(
+        host.log_text().contains("pull request #1 was closed: pull request #2 proposes the newer version 1.3.0"),
+        "{}",
+        host.log_text()
+    );
+    assert_eq!(writes(&host), 1, "not proposed again");
+}
+
+#[test]
+fn a_pull_request_closed_by_a_person_while_merging_is_a_failure() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    {
+        let mut f = forge.borrow_mut();
+        f.on_merge = Some(|f, n| f.pulls.iter_mut().find(|p| p.number == n).unwrap().state = "closed");
+        f.merges = vec![(404, "not found")];
+    }
+    let (outcome, host) = update(&forge, "1.2.3", &[("auto_merge", "true")]);
+    assert!(!outcome.ok);
+    assert_eq!(outcome.outputs["status"], "failure");
+    let message = outcome.error.unwrap().message;
+    assert!(
+        message.contains("pull request #1 (https://git.example.com/org/gitops/pulls/1) was closed without merging"),
+        "{message}"
+    );
+    assert_eq!(writes(&host), 1);
+}
+
+#[test]
+fn a_pull_request_whose_base_changed_its_file_is_proposed_again_at_once() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    {
+        let mut f = forge.borrow_mut();
+        // Another update landed on main: the server will not merge #1 (a conflict).
+        f.on_merge = Some(|f, _| f.blob = "1111111111111111111111111111111111111111");
+        f.merges = vec![(405, "Please try again later"), (200, "")];
+    }
+    let (outcome, host) = update(&forge, "1.2.3", &[("auto_merge", "true")]);
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.outputs["status"], "success", "{}", host.log_text());
+    assert_eq!(outcome.outputs["pr_number"], "2");
+    let f = forge.borrow();
+    assert_eq!(f.merge_calls, 2, "no waiting on a pull request that cannot merge: {:?}", host.calls());
+    assert_eq!(f.pulls[0].state, "closed");
+    assert!(f.pulls[1].head.ends_with("-2"), "{}", f.pulls[1].head);
+    assert_eq!(f.comments, [(1, "Replaced by #2: this one no longer merges into main.".to_string())]);
+}
+
+#[test]
+fn a_pull_request_merged_meanwhile_is_success() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    {
+        let mut f = forge.borrow_mut();
+        f.on_merge = Some(|f, n| {
+            let pull = f.pulls.iter_mut().find(|p| p.number == n).unwrap();
+            (pull.merged, pull.state) = (true, "closed");
+        });
+        // routers/api/v1/repo/pull.go MergePullRequest ErrHasMerged @v1.25.5, @v1.26.4.
+        f.merges = vec![(405, "The PR is already merged")];
+    }
+    let (outcome, host) = update(&forge, "1.2.3", &[("auto_merge", "true")]);
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.outputs["status"], "success", "{}", host.log_text());
+    assert_eq!(outcome.outputs["commit_sha"], MERGE);
+}
+
+#[test]
+fn a_pull_request_closed_by_a_newer_update_that_merged_before_the_base_was_read_ends_superseded() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    {
+        let mut f = forge.borrow_mut();
+        // The newer pull request is merged already when this step looks, and (in this server)
+        // the base still reads as before: the list of pull requests tells.
+        f.on_merge = Some(|f, n| {
+            closed_by_a_newer_update(f, n);
+            let newer = f.pulls.last_mut().unwrap();
+            (newer.merged, newer.state) = (true, "closed");
+        });
+        f.merges = vec![(404, "not found")];
+    }
+    let (outcome, host) = update(&forge, "1.2.3", &[("auto_merge", "true")]);
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.outputs["status"], "superseded", "{}", host.log_text());
+    assert!(host.log_text().contains("pull request #1 was closed: pull request #2 proposes the newer version 1.3.0"));
 }
