@@ -178,7 +178,9 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
     /// An earlier run of this dispatch opened `pull`: report it, merging it first if asked.
     async fn resume(&self, pull: PullRequest, web: &mut String) -> Result<Report, Failure> {
         let id = self.settings.dispatch_id.as_deref().unwrap_or_default();
-        if let Some(difference) = recorded(&pull.body).and_then(|r| r.difference(&commit_message(self.settings))) {
+        if let Some(difference) =
+            CommitMessage::in_pull_body(&pull.body).and_then(|r| r.difference(&commit_message(self.settings)))
+        {
             return Err(Failure::message(format!(
                 "dispatch id {id} was already used by pull request #{} for a different update: {difference}; a \
                  dispatch id names one update: send a new one",
@@ -236,7 +238,7 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
             open.iter()
                 .filter(|p| replaced.is_none_or(|r| r.number != p.number))
                 .find_map(|p| {
-                    let theirs = recorded(&p.body)?;
+                    let theirs = CommitMessage::in_pull_body(&p.body)?;
                     newer_version(&theirs.version, &settings.version).then_some((p.number, theirs.version))
                 })
                 .map(|(number, version)| {
@@ -342,8 +344,8 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
             Err(e) => return self.host.warning(&format!("could not list older pull requests to close: {}", e.message)),
         };
         for old in open.iter().filter(|p| p.number != newer.number) {
-            let older =
-                recorded(&old.body).is_some_and(|theirs| !newer_version(&theirs.version, &self.settings.version));
+            let older = CommitMessage::in_pull_body(&old.body)
+                .is_some_and(|theirs| !newer_version(&theirs.version, &self.settings.version));
             if older {
                 self.close(old, &format!("Superseded by #{} (version {}).", newer.number, self.settings.version)).await;
             }
@@ -425,9 +427,25 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
         }
     }
 
-    /// Schedules the merge for when checks and reviews pass, and waits a little for it.
+    /// Schedules the merge for when checks and reviews pass, and waits a little for it. Not
+    /// with a run's own token: the server merges a scheduled pull request as the user who
+    /// scheduled it, and the Actions user is none (services/automerge/automerge.go
+    /// handlePullRequestAutoMerge: `GetUserByID` fails for id -2, @v1.24.7–v1.26.4, @v11.0.15,
+    /// @v12.0.4), so such a schedule would never merge.
     async fn schedule(&self, pull: &PullRequest, web: &mut String, unmet: &str) -> Result<Merged, Failure> {
         let (repo, style) = (self.repo(), self.options.merge_style.as_str());
+        if self.forge.is_run_token().await {
+            self.host.warning(&format!(
+                "pull request #{} is not merged ({unmet}) and auto-merge is not scheduled: the server merges a \
+                 scheduled pull request as the user who scheduled it, and the run's own token has no user, so it would \
+                 never merge; pass a personal or bot token with write access in input 'token' for auto_merge, or merge \
+                 it by hand once it may",
+                pull.number
+            ));
+            return Ok(Merged::Open(format!(
+                "not merged ({unmet}); auto-merge needs a personal or bot token, not the run's own"
+            )));
+        }
         match self.forge.merge_pull(repo, pull.number, style, true).await {
             Ok(MergeAnswer::Merged) => return self.after_merge(pull.number, web, "merged").await,
             Ok(MergeAnswer::Scheduled) => {}
@@ -491,7 +509,8 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
         // Listed before the base is read: the pull request of the newer update that closed this
         // one is still open then, or already merged, and so on the base when it is read.
         let newer = self.component_pulls("all").await?.into_iter().find_map(|p| {
-            let theirs = recorded(&p.body).filter(|_| p.number != pull.number && (p.is_open() || p.merged))?;
+            let theirs = CommitMessage::in_pull_body(&p.body)
+                .filter(|_| p.number != pull.number && (p.is_open() || p.merged))?;
             newer_version(&theirs.version, &self.settings.version).then_some((p.number, theirs.version))
         });
         let plan = plan(self.settings, self.forge).await?;
@@ -585,12 +604,6 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
 enum RetryOr {
     Retry(String),
     Fail(Failure),
-}
-
-/// The commit message a pull request's body ends with (what the update records).
-fn recorded(body: &str) -> Option<CommitMessage> {
-    let at = body.find("[skip ci] gitops: ")?;
-    CommitMessage::parse(&body[at..])
 }
 
 /// Whether a 405 from a merge is branch protection not yet satisfied (pending checks, missing

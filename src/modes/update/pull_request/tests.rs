@@ -41,6 +41,8 @@ struct Forge {
     on_merge: Option<fn(&mut Forge, u64)>,
     /// The blob sha of dev/Chart.yaml on main.
     blob: &'static str,
+    /// The token is a run's own (`GET /user` names the Actions user).
+    run_token: bool,
 }
 
 impl Forge {
@@ -53,6 +55,7 @@ impl Forge {
             comments: Vec::new(),
             on_merge: None,
             blob: BLOB,
+            run_token: false,
         }
     }
 
@@ -91,6 +94,9 @@ fn serve(forge: Rc<RefCell<Forge>>) -> impl FnMut(&HttpRequest, f64) -> Result<H
                     "html_url": format!("{WEB}/org/gitops/src/branch/main/dev/Chart.yaml"),
                 }),
             ),
+            // models/user/user_system.go NewActionsUser: id -2.
+            ("GET", "/user") if f.run_token => json(200, serde_json::json!({"id": -2, "login": "gitea-actions"})),
+            ("GET", "/user") => json(200, serde_json::json!({"id": 1, "login": "niko"})),
             // models/issues/pull_list.go: no state lists every state.
             ("GET", "/repos/org/gitops/pulls") => {
                 let open_only = request.url.contains("state=open");
@@ -396,4 +402,21 @@ fn a_pull_request_closed_by_a_newer_update_that_merged_before_the_base_was_read_
     assert!(outcome.ok, "{outcome:?}");
     assert_eq!(outcome.outputs["status"], "superseded", "{}", host.log_text());
     assert!(host.log_text().contains("pull request #1 was closed: pull request #2 proposes the newer version 1.3.0"));
+}
+
+#[test]
+fn a_run_token_does_not_schedule_an_auto_merge_that_would_never_happen() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    {
+        let mut f = forge.borrow_mut();
+        f.run_token = true;
+        f.merges = vec![(405, "Not all required status checks successful")];
+    }
+    let (outcome, host) = update(&forge, "1.2.3", &[("auto_merge", "true")]);
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.outputs["status"], "pr_opened");
+    assert!(!forge.borrow().scheduled, "nothing scheduled");
+    let log = host.log_text();
+    assert!(log.contains("auto-merge is not scheduled: the server merges a scheduled pull request as the user who scheduled it, and the run's own token has no user"), "{log}");
+    assert!(outcome.summary.contains("auto-merge needs a personal or bot token"), "{}", outcome.summary);
 }
