@@ -39,6 +39,9 @@ function pullRequestWorkflow(flavor) {
   return actionUsesFor(flavor, withStrategy);
 }
 
+/** A GitOps workflow that promotes with auto-merge and the run's own token. */
+const runTokenAutoMerge = (flavor) => pullRequestWorkflow(flavor).replace('          strategy: pull_request\n', '          strategy: pull_request\n          auto_merge: true\n');
+
 /** A consumer's build: one job that dispatches and waits for the pull request to be merged. */
 const consumerWorkflow = (flavor) =>
   actionUsesFor(
@@ -82,7 +85,7 @@ function seed(flavor) {
     ],
     repos: [
       gitops(REPOS.plain, NO_PUSH),
-      gitops(REPOS.checked, { ...NO_PUSH, enable_status_check: true, status_check_contexts: ['ci/test'] }),
+      gitops(REPOS.checked, { ...NO_PUSH, enable_status_check: true, status_check_contexts: ['ci/test'] }, { '.gitea/workflows/gitops-service.yaml': runTokenAutoMerge(flavor) }),
       gitops(REPOS.reviewed, { ...NO_PUSH, required_approvals: 1 }),
       gitops(REPOS.race, NO_PUSH),
       gitops(REPOS.piped, NO_PUSH, { '.gitea/workflows/gitops-service.yaml': pullRequestWorkflow(flavor) }),
@@ -312,5 +315,85 @@ for (const flavor of UPDATE_FLAVORS) {
       const cmp = (a, b) => a.split('.').map(Number).reduce((d, x, i) => d || x - b.split('.').map(Number)[i], 0);
       for (let i = 1; i < seen.length; i++) assert.ok(cmp(seen[i - 1], seen[i]) <= 0, `main went from ${seen[i - 1]} down to ${seen[i]}`);
     });
+
+    if (ACT_FLAVORS.has(flavor)) {
+      test("through act: auto_merge with the run's own token and a required check opens the pull request and schedules nothing (such a schedule never merges), saying so", { timeout: 180_000 }, async () => {
+        const repo = REPOS.checked;
+        const known = new Set((await pullsOf(sb, repo)).map((p) => p.number));
+        const mainBefore = await fileAt(sb, repo);
+        const inputs = { file: CHART, yq_tpl: TPL, version: '2.2.0', source_repo: 'niko/app', source_commit: SOURCE_COMMIT, dispatch_id: `run-token-${flavor}` };
+        const d = await api(sb, 'POST', `/repos/${repo}/actions/workflows/gitops-service.yaml/dispatches`, { token: sb.tokenNames['niko-pat'], body: { ref: 'main', inputs } });
+        assert.equal(d.status, 204, d.text);
+        const started = (await get(sb, '/_sandbox/runs')).filter((r) => r.repo === repo).at(-1);
+        const run = await waitRun(sb, started.id, 'completed', 150_000);
+        assert.equal(run.conclusion, 'success', run.log);
+        const pr = (await pullsOf(sb, repo)).find((p) => !known.has(p.number));
+        assert.ok(pr, run.log);
+        assert.deepEqual([pr.state, pr.merged, pr.auto_merge, pr.poster], ['open', false, null, flavor.startsWith('forgejo') ? 'forgejo-actions' : 'gitea-actions']);
+        assert.match(run.log, new RegExp(`::warning::pull request #${pr.number} is not merged \\((not allowed to merge \\[reason: )?Not all required status checks successful\\]?\\) and auto-merge is not scheduled: the server merges a scheduled pull request as the user who scheduled it, and the run's own token has no user`));
+        assert.ok(run.log.includes('auto-merge needs a personal or bot token, not the run'), run.log);
+        assert.equal(await fileAt(sb, repo), mainBefore, 'main unchanged');
+      });
+
+      test('through act: a consumer dispatch with wait_for_merge ends success once its pull request merges, failure when it is closed unmerged', { timeout: 240_000 }, async () => {
+        const repo = REPOS.piped;
+        const token = sb.tokenNames['niko-pat'];
+        const build = async (consumer, version) => {
+          const d = await api(sb, 'POST', `/repos/niko/${consumer}/actions/workflows/build.yaml/dispatches`, { token, body: { ref: 'main', inputs: { version } } });
+          assert.equal(d.status, 204, d.text);
+          return (await get(sb, '/_sandbox/runs')).filter((r) => r.repo === `niko/${consumer}`).at(-1);
+        };
+        /** The open pull request the GitOps run opened for `component`. */
+        const pullOf = async (component) => {
+          for (const deadline = Date.now() + 150_000; Date.now() < deadline; await sleep(250)) {
+            const pr = (await pullsOf(sb, repo)).find((p) => p.state === 'open' && p.head.startsWith(`gitops/${component}/`));
+            if (pr) return pr;
+          }
+          assert.fail(`no pull request for ${component} in ${repo}`);
+        };
+        const [appRun, apiRun] = [await build('app', '3.0.0'), await build('api', '3.1.0')];
+        const [appPull, apiPull] = await Promise.all([pullOf('app'), pullOf('api')]);
+        // the consumers wait: their commits show the pull request as pending
+        const pendingOn = async (consumer, sha, pr) => {
+          for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(250)) {
+            if ((await statusesOn(sb, `niko/${consumer}`, sha)).some((s) => s.state === 'pending' && s.target_url === `${sb.url}/${repo}/pulls/${pr.number}`)) return;
+          }
+          assert.fail(`no pending status linking pull request #${pr.number} on niko/${consumer}`);
+        };
+        await Promise.all([pendingOn('app', appRun.sha, appPull), pendingOn('api', apiRun.sha, apiPull)]);
+        assert.equal((await waitRun(sb, appRun.id, 'completed', 1)).status, 'in_progress', 'the consumer still waits for the merge');
+        const merge = await api(sb, 'POST', `/repos/${repo}/pulls/${appPull.number}/merge`, { token, body: { Do: 'merge' } });
+        assert.equal(merge.status, 200, merge.text);
+        const close = await api(sb, 'PATCH', `/repos/${repo}/pulls/${apiPull.number}`, { token, body: { state: 'closed' } });
+        assert.equal(close.status, 201, close.text);
+
+        const app = await waitRun(sb, appRun.id, 'completed', 120_000);
+        const merged = await get(sb, `/_sandbox/repos/${repo}/pulls/${appPull.number}`);
+        assert.equal(app.conclusion, 'success', app.log);
+        assert.match(app.log, new RegExp(`RESULT status=success pr=${appPull.number} sha=${merged.merge_commit_sha}`));
+        const appStatuses = (await statusesOn(sb, 'niko/app', appRun.sha)).sort((a, b) => a.id - b.id);
+        assert.deepEqual(
+          appStatuses.map((s) => [s.context, s.state, s.target_url]),
+          [
+            ['gitops/app', 'pending', (await get(sb, '/_sandbox/runs')).find((r) => r.repo === repo && r.inputs.source_commit === appRun.sha && r.inputs.source_repo === 'niko/app').html_url],
+            ['gitops/app', 'pending', `${sb.url}/${repo}/pulls/${appPull.number}`],
+            ['gitops/app', 'success', `${sb.url}/${repo}/commit/${merged.merge_commit_sha}`],
+          ],
+        );
+        assert.equal(chartVersion(await fileAt(sb, repo)), '3.0.0', 'main holds the merged version');
+
+        const apiDone = await waitRun(sb, apiRun.id, 'completed', 120_000);
+        assert.equal(apiDone.conclusion, 'failure', apiDone.log);
+        assert.match(apiDone.log, new RegExp(`RESULT status=failure pr=${apiPull.number} sha=\\s`));
+        assert.match(apiDone.log, new RegExp(`pull request #${apiPull.number} was closed without merging`));
+        const last = (await statusesOn(sb, 'niko/api', apiRun.sha)).sort((a, b) => a.id - b.id).at(-1);
+        assert.deepEqual([last.state, last.target_url], ['failure', `${sb.url}/${repo}/pulls/${apiPull.number}`]);
+        // the GitOps runs opened the pull requests with the run's own token, and wrote nothing to main
+        const gitopsRuns = (await get(sb, '/_sandbox/runs')).filter((r) => r.repo === repo);
+        assert.deepEqual(gitopsRuns.map((r) => r.conclusion), ['success', 'success']);
+        const main = await history(sb, repo);
+        assert.deepEqual(main[0].parents, [main.at(-1).sha, merged.head_sha], 'main moved once, by the merge of the seeded commit and the pull request');
+      });
+    }
   });
 }
