@@ -27,6 +27,7 @@ const REPOS = {
   reviewed: 'niko/reviewed-gitops', // no push, one approval required
   race: 'niko/race-gitops', // no push: five updates at once
   piped: 'niko/piped-gitops', // no push: the GitOps workflow of the act cases
+  busy: 'niko/busy-gitops', // no push: a GitOps workflow with auto-merge, five dispatches at once
 };
 const UPDATE_FLAVORS = ['gitea-1.24', 'gitea-1.26', 'forgejo-12'];
 const ACT_FLAVORS = new Set(['gitea-1.26', 'forgejo-12']);
@@ -89,6 +90,7 @@ function seed(flavor) {
       gitops(REPOS.reviewed, { ...NO_PUSH, required_approvals: 1 }),
       gitops(REPOS.race, NO_PUSH),
       gitops(REPOS.piped, NO_PUSH, { '.gitea/workflows/gitops-service.yaml': pullRequestWorkflow(flavor) }),
+      gitops(REPOS.busy, NO_PUSH, { '.gitea/workflows/gitops-service.yaml': runTokenAutoMerge(flavor) }),
       { name: 'niko/app', files: { 'README.md': '# app\n', '.gitea/workflows/build.yaml': consumerWorkflow(flavor) }, secrets: { GITOPS_DISPATCH_TOKEN: { token: 'niko-pat' } } },
       { name: 'niko/api', files: { 'README.md': '# api\n', '.gitea/workflows/build.yaml': consumerWorkflow(flavor) }, secrets: { GITOPS_DISPATCH_TOKEN: { token: 'niko-pat' } } },
     ],
@@ -333,6 +335,44 @@ for (const flavor of UPDATE_FLAVORS) {
         assert.match(run.log, new RegExp(`::warning::pull request #${pr.number} is not merged \\((not allowed to merge \\[reason: )?Not all required status checks successful\\]?\\) and auto-merge is not scheduled: the server merges a scheduled pull request as the user who scheduled it, and the run's own token has no user`));
         assert.ok(run.log.includes('auto-merge needs a personal or bot token, not the run'), run.log);
         assert.equal(await fileAt(sb, repo), mainBefore, 'main unchanged');
+      });
+
+      test('through act: five dispatches of one component at once, auto-merged by their GitOps runs: each ends success with its merge commit or superseded, no open pull request left', { timeout: 240_000 }, async () => {
+        const repo = REPOS.busy;
+        const consumerSha = (await history(sb, 'niko/app'))[0].sha;
+        const versions = ['4.0.1', '4.0.2', '4.0.3', '4.0.4', '4.0.5'].sort(() => Math.random() - 0.5);
+        const results = await Promise.all(
+          versions.map((version, i) =>
+            runStep({
+              serverUrl: sb.url,
+              repository: 'niko/app',
+              inputs: { mode: 'dispatch', token: sb.tokenNames['niko-pat'], status_token: sb.tokenNames['niko-pat'], version, GITOPS_REPO: repo, GITOPS_FILE: CHART, GITOPS_YQ_TPL: TPL, timeout: '150s', poll_max: '2s' },
+              env: { GITEA_ACTIONS: 'true', GITHUB_SHA: consumerSha, GITHUB_RUN_ID: String(900 + i), GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'deploy' },
+            }),
+          ),
+        );
+        const byVersion = Object.fromEntries(versions.map((v, i) => [v, results[i]]));
+        for (const [v, r] of Object.entries(byVersion)) {
+          assert.equal(r.code, 0, `${v}: ${r.log}`);
+          assert.ok(['success', 'superseded'].includes(r.outputs.status), `${v} ended ${r.outputs.status}:\n${r.log}`);
+        }
+        assert.equal(byVersion['4.0.5'].outputs.status, 'success', 'the highest version lands');
+        const pulls = await pullsOf(sb, repo);
+        assert.deepEqual(pulls.filter((p) => p.state === 'open').map((p) => `#${p.number} ${p.head}`), [], 'no open pull request left');
+        const landed = Object.entries(byVersion).filter(([, r]) => r.outputs.status === 'success');
+        assert.deepEqual(pulls.filter((p) => p.merged).map((p) => String(p.number)).sort(), landed.map(([, r]) => r.outputs.pr_number).sort(), 'one merged pull request per version that landed');
+        for (const [v, r] of landed) {
+          const pr = pulls.find((p) => String(p.number) === r.outputs.pr_number);
+          assert.equal(r.outputs.commit_sha, pr.merge_commit_sha, `${v}: the consumer reports its merge commit`);
+          assert.equal(chartVersion(await fileAt(sb, repo, pr.merge_commit_sha)), v);
+        }
+        for (const [v, r] of Object.entries(byVersion).filter(([, x]) => x.outputs.status === 'superseded')) {
+          if (r.outputs.pr_number) assert.deepEqual(pulls.filter((p) => String(p.number) === r.outputs.pr_number).map((p) => [p.state, p.merged]), [['closed', false]], `${v}: its pull request is closed unmerged`);
+        }
+        assert.equal(chartVersion(await fileAt(sb, repo)), '4.0.5');
+        // one GitOps run per dispatch, each successful
+        const runs = (await get(sb, '/_sandbox/runs')).filter((r) => r.repo === repo);
+        assert.deepEqual(runs.map((r) => r.conclusion), Array(5).fill('success'));
       });
 
       test('through act: a consumer dispatch with wait_for_merge ends success once its pull request merges, failure when it is closed unmerged', { timeout: 240_000 }, async () => {

@@ -596,6 +596,11 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
         let settings = self.settings;
         let commits = self.forge.commits(&settings.gitops_repo, Some(git_ref), Some(&settings.file), 1, 50).await?;
         if let Some(commit) = commits.iter().find(|c| trailer(&c.commit.message, DISPATCH_ID) == Some(self.id)) {
+            // A pull request's commit reaches the branch through its merge: the merge commit is
+            // what deployed it (a failure to list pull requests leaves the commit as found).
+            if let Some(pull) = self.pull_of_dispatch().await.ok().flatten().filter(|p| p.merged) {
+                return Ok(Some(self.proposed(&pull).await));
+            }
             return Ok(Some(self.committed(commit.to_ref(), "")));
         }
         if let Some(pull) = self.pull_of_dispatch().await? {

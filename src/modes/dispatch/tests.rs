@@ -13,6 +13,8 @@ use crate::testing::{block_on, json, route, FakeHost, TIMED_OUT};
 
 const ID: &str = "org-app-7-1-build-5a5a5a";
 const COMMIT: &str = "89abcdef0123456789abcdef0123456789abcdef";
+/// The merge commit of pull request #5.
+const MERGE: &str = "fedcba9876543210fedcba9876543210fedcba98";
 const SOURCE: &str = "8cc9155b8693ac36bcbfc30ee153056bb43898f5";
 const WORKFLOW: &str = "name: GitOps Update\nrun-name: \"GitOps (${{ inputs.dispatch_id || 'manual' }})\"\non:\n  workflow_dispatch:\n    inputs:\n      file: {type: string, required: true}\n      yq_tpl: {type: string, required: true}\n      version: {type: string, required: true}\n      source_repo: {type: string, required: true}\n      source_commit: {type: string, required: true}\n      dispatch_id: {type: string, required: false, default: ''}\n";
 
@@ -64,7 +66,7 @@ fn pull(ended: bool, closed: bool) -> serde_json::Value {
     let merged = ended && !closed;
     serde_json::json!({
         "number": 5, "state": if ended { "closed" } else { "open" }, "merged": merged,
-        "merge_commit_sha": if merged { Some(COMMIT) } else { None },
+        "merge_commit_sha": if merged { Some(MERGE) } else { None },
         "body": format!("---\n\n[skip ci] gitops: update version to 1.2.3\n\nGitops-Dispatch-Id: {ID}\n"),
         "html_url": "https://git.example.com/org/gitops/pulls/5",
         "head": {"label": "gitops/app/1.2.3-5a5a5a", "sha": "0123456789abcdef0123456789abcdef01234567"},
@@ -130,7 +132,8 @@ fn serve_gitea_125(state: Rc<RefCell<Gitea125>>) -> impl FnMut(&HttpRequest, f64
             }
             ("GET", "/repos/org/gitops/commits") => {
                 let message = format!("[skip ci] gitops: update version to 1.2.3\n\nGitops-Dispatch-Id: {ID}\n");
-                let commits = if s.task_polls >= 6 && s.pull_merges_after.is_none() {
+                // The run's commit is on the branch: committed there, or merged with its pull request.
+                let commits = if s.task_polls >= 6 && matches!(s.pull_merges_after, None | Some(0)) {
                     vec![
                         serde_json::json!({"sha": COMMIT, "html_url": format!("https://git.example.com/org/gitops/commit/{COMMIT}"), "commit": {"message": message}, "created": "2026-12-01T10:00:00Z"}),
                     ]
@@ -235,7 +238,7 @@ fn a_pull_request_of_the_run_is_reported_and_followed_until_merged() {
     let (merged, host) = run("true");
     assert!(merged.ok, "{merged:?}\n{}", host.log_text());
     assert_eq!(merged.outputs["status"], "success");
-    assert_eq!(merged.outputs["commit_sha"], COMMIT);
+    assert_eq!(merged.outputs["commit_sha"], MERGE);
     assert_eq!(merged.outputs["pr_number"], "5");
     let statuses: Vec<String> = host
         .requests
@@ -249,6 +252,24 @@ fn a_pull_request_of_the_run_is_reported_and_followed_until_merged() {
         "pending links to the pull request: {statuses:?}"
     );
     assert!(statuses.last().unwrap().contains("\"state\":\"success\""));
+}
+
+#[test]
+fn a_pull_request_the_run_merged_reports_its_merge_commit_not_the_commit_it_brought() {
+    let state = Rc::new(RefCell::new(Gitea125 {
+        task_polls: 0,
+        old_tasks: Vec::new(),
+        dispatches: 0,
+        pull_merges_after: Some(0),
+        pull_closed: false,
+        newer_pull: false,
+    }));
+    let host = FakeHost::new(serve_gitea_125(state));
+    let outcome = dispatch(&host, &[]);
+    assert!(outcome.ok, "{outcome:?}\n{}", host.log_text());
+    assert_eq!(outcome.outputs["status"], "success");
+    assert_eq!(outcome.outputs["commit_sha"], MERGE, "the merge commit, not the pull request's own commit {COMMIT}");
+    assert_eq!(outcome.outputs["pr_number"], "5");
 }
 
 /// Status requests' bodies, in order.
