@@ -92,6 +92,7 @@ function seed(flavor) {
       gitops(REPOS.piped, NO_PUSH, { '.gitea/workflows/gitops-service.yaml': pullRequestWorkflow(flavor) }),
       gitops(REPOS.busy, NO_PUSH, { '.gitea/workflows/gitops-service.yaml': runTokenAutoMerge(flavor) }),
       { name: 'niko/app', files: { 'README.md': '# app\n', '.gitea/workflows/build.yaml': consumerWorkflow(flavor) }, secrets: { GITOPS_DISPATCH_TOKEN: { token: 'niko-pat' } } },
+      { name: 'niko/web', files: { 'README.md': '# web\n' } },
       { name: 'niko/api', files: { 'README.md': '# api\n', '.gitea/workflows/build.yaml': consumerWorkflow(flavor) }, secrets: { GITOPS_DISPATCH_TOKEN: { token: 'niko-pat' } } },
     ],
   };
@@ -339,13 +340,13 @@ for (const flavor of UPDATE_FLAVORS) {
 
       test('through act: five dispatches of one component at once, auto-merged by their GitOps runs: each ends success with its merge commit or superseded, no open pull request left', { timeout: 240_000 }, async () => {
         const repo = REPOS.busy;
-        const consumerSha = (await history(sb, 'niko/app'))[0].sha;
+        const consumerSha = (await history(sb, 'niko/web'))[0].sha;
         const versions = ['4.0.1', '4.0.2', '4.0.3', '4.0.4', '4.0.5'].sort(() => Math.random() - 0.5);
         const results = await Promise.all(
           versions.map((version, i) =>
             runStep({
               serverUrl: sb.url,
-              repository: 'niko/app',
+              repository: 'niko/web',
               inputs: { mode: 'dispatch', token: sb.tokenNames['niko-pat'], status_token: sb.tokenNames['niko-pat'], version, GITOPS_REPO: repo, GITOPS_FILE: CHART, GITOPS_YQ_TPL: TPL, timeout: '150s', poll_max: '2s' },
               env: { GITEA_ACTIONS: 'true', GITHUB_SHA: consumerSha, GITHUB_RUN_ID: String(900 + i), GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'deploy' },
             }),
