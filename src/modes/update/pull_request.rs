@@ -20,7 +20,7 @@ use crate::unified_diff::unified_diff;
 use super::super::{capped, Failure, MAX_OUTPUT_BYTES};
 use super::{
     commit_message, deadline_failure, is_conflict, plan, read_failure, refusal, set_status, write_failure, Planned,
-    Refusal, Report, MAX_WRITE_ATTEMPTS,
+    Refusal, Report, Written, MAX_WRITE_ATTEMPTS,
 };
 
 /// How many pages (of 50, most recently updated first) of pull requests are searched for one of
@@ -53,6 +53,9 @@ pub(super) async fn promote<H: Http + Clock + Log>(
         }
     }
     let mut replaced: Option<PullRequest> = None;
+    // Which branch this attempt commits to: the next one only once a pull request went stale. A
+    // write whose outcome is unknown may have made the branch: the next attempt finds it there.
+    let mut proposal = 1;
     for attempt in 1..=MAX_WRITE_ATTEMPTS {
         let plan = plan(settings, forge).await?;
         if let Some(found) = plan.iter().find_map(|p| web_base(&p.read.html_url, repo)) {
@@ -64,11 +67,11 @@ pub(super) async fn promote<H: Http + Clock + Log>(
         }
         let diff =
             capped(plan.iter().map(|p| unified_diff(&p.file, &p.read.bytes, &p.bytes)).collect(), MAX_OUTPUT_BYTES);
-        let branch = promotion.branch_name(attempt);
+        let branch = promotion.branch_name(proposal);
         let head = match promotion.commit(&plan, &branch).await {
             Ok(commit) => commit,
-            Err(RetryOr::Retry(reason)) => {
-                promotion.pause_before_retry(attempt, &reason).await?;
+            Err(RetryOr::Retry { reason, written }) => {
+                promotion.pause_before_retry(attempt, &reason, written).await?;
                 continue;
             }
             Err(RetryOr::Fail(failure)) => return Err(failure),
@@ -95,6 +98,7 @@ pub(super) async fn promote<H: Http + Clock + Log>(
                     pull.number, promotion.base
                 ));
                 replaced = Some(pull);
+                proposal += 1;
             }
         }
     }
@@ -140,16 +144,17 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
     }
 
     /// `gitops/{component}/{version}`, with the dispatch's id after it when it has one, so two
-    /// dispatches of one version never share a branch; a retry after a conflict adds `-N`.
-    fn branch_name(&self, attempt: u32) -> String {
+    /// dispatches of one version never share a branch; proposal `N` after the first (the earlier
+    /// pull request went stale) adds `-N`.
+    fn branch_name(&self, proposal: u32) -> String {
         let mut name = format!("{}{}", self.branch_prefix(), self.settings.version);
         if let Some(id) = &self.settings.dispatch_id {
             let tail: String = id.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
             name.push('-');
             name.push_str(&tail);
         }
-        if attempt > 1 {
-            name.push_str(&format!("-{attempt}"));
+        if proposal > 1 {
+            name.push_str(&format!("-{proposal}"));
         }
         name
     }
@@ -268,24 +273,36 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
         let message = commit_message(self.settings).to_string();
         match self.forge.commit_to_new_branch(self.repo(), &self.base, name, &message, &files).await {
             Ok(commit) => Ok(commit),
-            Err(e) if is_conflict(&e) => Err(RetryOr::Retry(format!("the file changed since it was read ({e})"))),
+            Err(e) if is_conflict(&e) => Err(RetryOr::Retry {
+                reason: format!("the file changed since it was read ({e})"),
+                written: Written::Nothing,
+            }),
             Err(e) if e.status() == Some(422) && e.server_message().contains("already exists") => {
                 self.existing_branch(name, e).await
             }
-            Err(e) if refusal(&e) == Some(Refusal::LockRace) => {
-                Err(RetryOr::Retry(format!("the server's push lost the race for the branch to another write ({e})")))
-            }
-            Err(e) if e.outcome_unknown() => Err(RetryOr::Retry(format!("the write's outcome is unknown ({e})"))),
+            Err(e) if refusal(&e) == Some(Refusal::LockRace) => Err(RetryOr::Retry {
+                reason: format!("the server's push lost the race for the branch to another write ({e})"),
+                written: Written::Nothing,
+            }),
+            Err(e) if e.outcome_unknown() => Err(RetryOr::Retry {
+                reason: format!("the write's outcome is unknown ({e})"),
+                written: Written::Unknown,
+            }),
             Err(e) => Err(RetryOr::Fail(write_failure(self.settings, self.forge, e).await)),
         }
     }
 
-    /// Branch `name` exists: an earlier attempt of this dispatch made it (its head carries our
-    /// id), or it is another's.
+    /// Branch `name` exists: an earlier attempt of this step (or of this dispatch) made it, when
+    /// its head carries our dispatch id, or without one records this very update; else it is
+    /// another's.
     async fn existing_branch(&self, name: &str, error: ApiError) -> Result<CommitRef, RetryOr> {
         let branch = self.forge.branch(self.repo(), name).await.map_err(|e| RetryOr::Fail(self.pull_failure(e)))?;
-        match (branch, &self.settings.dispatch_id) {
-            (Some(branch), Some(id)) if trailer(&branch.commit.message, DISPATCH_ID) == Some(id.as_str()) => {
+        let ours = |message: &str| match &self.settings.dispatch_id {
+            Some(id) => trailer(message, DISPATCH_ID) == Some(id.as_str()),
+            None => CommitMessage::parse(message) == Some(commit_message(self.settings)),
+        };
+        match branch {
+            Some(branch) if ours(&branch.commit.message) => {
                 Ok(CommitRef { sha: branch.commit.id, html_url: String::new() })
             }
             _ => Err(RetryOr::Fail(Failure::message(format!(
@@ -422,7 +439,7 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
             }
             let wait = backoff_ms(attempt, 1_000, 8_000, self.host.random_below(1001));
             if !self.forge.pause(wait).await {
-                return Err(deadline_failure(self.settings, "the pull request was not mergeable in time"));
+                return Ok(Merged::Open("the server did not let it merge before input 'timeout' ran out".into()));
             }
         }
     }
@@ -571,13 +588,13 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
         }
     }
 
-    async fn pause_before_retry(&self, attempt: u32, reason: &str) -> Result<(), Failure> {
+    async fn pause_before_retry(&self, attempt: u32, reason: &str, written: Written) -> Result<(), Failure> {
         let wait = backoff_ms(attempt, 250, 4_000, self.host.random_below(1001));
         self.host.log(Level::Info, &format!("attempt {attempt}: {reason}; re-reading and retrying in {wait} ms"));
         if self.forge.pause(wait).await {
             Ok(())
         } else {
-            Err(deadline_failure(self.settings, reason))
+            Err(deadline_failure(self.settings, reason, written))
         }
     }
 
@@ -593,7 +610,7 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
                 format!("{repo} has no pull requests this token can see ({error}): are pull requests enabled?")
             }
             _ if matches!(error, ApiError::Deadline { .. }) => {
-                return deadline_failure(self.settings, &error.to_string())
+                return deadline_failure(self.settings, &error.to_string(), Written::Unsaid)
             }
             _ => format!("pull request in {repo}: {error}"),
         })
@@ -602,7 +619,7 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
 
 /// A write that failed: to retry (with why), or for good.
 enum RetryOr {
-    Retry(String),
+    Retry { reason: String, written: Written },
     Fail(Failure),
 }
 

@@ -43,6 +43,10 @@ struct Forge {
     blob: &'static str,
     /// The token is a run's own (`GET /user` names the Actions user).
     run_token: bool,
+    /// Branches made by `POST /contents` with `new_branch`: name and head commit message.
+    branches: Vec<(String, String)>,
+    /// How many of those writes land with their answer lost (the connection drops).
+    lost_answers: usize,
 }
 
 impl Forge {
@@ -56,6 +60,8 @@ impl Forge {
             on_merge: None,
             blob: BLOB,
             run_token: false,
+            branches: Vec::new(),
+            lost_answers: 0,
         }
     }
 
@@ -94,6 +100,15 @@ fn serve(forge: Rc<RefCell<Forge>>) -> impl FnMut(&HttpRequest, f64) -> Result<H
                     "html_url": format!("{WEB}/org/gitops/src/branch/main/dev/Chart.yaml"),
                 }),
             ),
+            ("GET", p) if p.starts_with("/repos/org/gitops/branches/") => {
+                let name = p.trim_start_matches("/repos/org/gitops/branches/").replace("%2F", "/");
+                match f.branches.iter().find(|(b, _)| *b == name) {
+                    Some((_, message)) => {
+                        json(200, serde_json::json!({"name": name, "commit": {"id": HEAD, "message": message}}))
+                    }
+                    None => error(404, "branch not found"),
+                }
+            }
             // models/user/user_system.go NewActionsUser: id -2.
             ("GET", "/user") if f.run_token => json(200, serde_json::json!({"id": -2, "login": "gitea-actions"})),
             ("GET", "/user") => json(200, serde_json::json!({"id": 1, "login": "niko"})),
@@ -107,7 +122,18 @@ fn serve(forge: Rc<RefCell<Forge>>) -> impl FnMut(&HttpRequest, f64) -> Result<H
             // services/repository/files/update.go ChangeRepoFiles with new_branch: 201 FilesResponse.
             ("POST", "/repos/org/gitops/contents") => {
                 assert_eq!(body["branch"], "main");
-                assert!(body["new_branch"].as_str().unwrap().starts_with("gitops/app/"));
+                let name = body["new_branch"].as_str().unwrap().to_string();
+                assert!(name.starts_with("gitops/app/"));
+                // services/repository/files/update.go ChangeRepoFiles: an existing new_branch is
+                // ErrBranchAlreadyExists, 422 (routers/api/v1/repo/file.go).
+                if f.branches.iter().any(|(b, _)| *b == name) {
+                    return error(422, &format!("branch already exists [name: {name}]"));
+                }
+                f.branches.push((name, body["message"].as_str().unwrap().to_string()));
+                if f.lost_answers > 0 {
+                    f.lost_answers -= 1;
+                    return Err(HttpError("connection reset (ECONNRESET)".into()));
+                }
                 json(
                     201,
                     serde_json::json!({"commit": {"sha": HEAD, "html_url": format!("{WEB}/org/gitops/commit/{HEAD}")}}),
@@ -419,4 +445,17 @@ fn a_run_token_does_not_schedule_an_auto_merge_that_would_never_happen() {
     let log = host.log_text();
     assert!(log.contains("auto-merge is not scheduled: the server merges a scheduled pull request as the user who scheduled it, and the run's own token has no user"), "{log}");
     assert!(outcome.summary.contains("auto-merge needs a personal or bot token"), "{}", outcome.summary);
+}
+
+#[test]
+fn a_branch_made_by_a_write_whose_answer_was_lost_is_used_not_left_behind() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    forge.borrow_mut().lost_answers = 1;
+    let (outcome, host) = update(&forge, "1.2.3", &[]);
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.outputs["status"], "pr_opened", "{}", host.log_text());
+    let f = forge.borrow();
+    assert_eq!(f.branches.len(), 1, "one branch: {:?}", f.branches);
+    assert_eq!(f.pulls.len(), 1);
+    assert_eq!(f.pulls[0].head, f.branches[0].0, "the pull request comes from the branch the lost write made");
 }
