@@ -245,7 +245,7 @@ describe(`a hostile server (${HOSTILE_FLAVOR})`, () => {
         ['dispatch, hang on its first request', { route: 'GET /api/v1/version', kind: 'hang', count: -1 }, () => dispatch({ timeout: '10s' }), 20_000],
         ['update, drip on the file read', { regex: '^GET /api/v1/repos/niko/hostile/contents/', kind: 'drip', ms: 1000, count: -1 }, () => update({ timeout: '8s' }), 14_000],
         // the server performs the write, then drips its answer
-        ['update, drip on the answer to its write', { regex: '^PUT /api/v1/repos/niko/gitops/contents/', kind: 'drip', ms: 1000, count: -1 }, () => update({ repo: 'niko/gitops', timeout: '8s' }), 14_000],
+        ['update, drip on the answer to its write', { regex: '^PUT /api/v1/repos/niko/gitops/contents/', kind: 'drip', ms: 1000, count: -1 }, () => update({ repo: 'niko/gitops', version: '100.0.0', timeout: '8s' }), 14_000],
       ],
       [
         ['dispatch, drip on the workflow read', { regex: '^GET /api/v1/repos/niko/gitops/contents/', kind: 'drip', ms: 1000, count: -1 }, () => dispatch({ timeout: '10s' }), 20_000],
