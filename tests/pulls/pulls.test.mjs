@@ -245,6 +245,27 @@ for (const flavor of UPDATE_FLAVORS) {
       assert.equal((await pullsOf(sb, repo)).length, pulls, 'no pull request');
     });
 
+    test('a lost answer to the branch write (the branch was made): the retry uses that branch, one branch and one pull request', async () => {
+      const repo = REPOS.reviewed;
+      const before = { branches: await branchesOf(sb, repo), pulls: (await pullsOf(sb, repo)).length };
+      await api(sb, 'POST', '/_sandbox/faults', { body: { route: 'POST /api/v1/repos/{owner}/{repo}/contents', kind: 'lost-response', count: 1 } });
+      try {
+        const r = await update(sb, repo, { version: '1.9.0', dispatch_id: 'lost-answer-9f8e7d' });
+        assert.equal(r.code, 0, r.log);
+        assert.equal(r.outputs.status, 'pr_opened', r.log);
+        assert.match(r.log, /attempt 1: the write's outcome is unknown/);
+        const branches = await branchesOf(sb, repo);
+        assert.deepEqual(branches.filter((b) => !before.branches.includes(b)), ['gitops/app/1.9.0-9f8e7d'], 'one new branch');
+        const pulls = await pullsOf(sb, repo);
+        assert.equal(pulls.length, before.pulls + 1, 'one new pull request');
+        assert.equal(pulls.at(-1).head, 'gitops/app/1.9.0-9f8e7d');
+        const close = await api(sb, 'PATCH', `/repos/${repo}/pulls/${pulls.at(-1).number}`, { token: sb.tokenNames['niko-pat'], body: { state: 'closed' } });
+        assert.equal(close.status, 201, close.text);
+      } finally {
+        await api(sb, 'DELETE', '/_sandbox/faults');
+      }
+    });
+
     test('a required status check: auto-merge is scheduled, and the pull request merges once the check passes', async () => {
       const repo = REPOS.checked;
       const step = update(sb, repo, { version: '2.0.0', auto_merge: 'true' });
