@@ -5,8 +5,9 @@
 #      (also on the wasm target, for src/wasm.rs);
 #   2. dist/ rebuilt from source must equal the committed dist/ (check-dist);
 #   3. the Node tests: the shim, the sandbox, update and dispatch modes against the sandbox,
-#      the end-to-end runs with the real act, and the README's two commands on a fresh machine
-#      (tests/setup/).
+#      the end-to-end runs with the real act, the README's two commands on a fresh machine
+#      (tests/setup/), promotion through pull requests on protected branches (tests/pulls/), and
+#      the consumer-as-attacker and hostile-server cases (tests/security/).
 # The corpus tests read ../shared/corpus (or $GITOPS_CORPUS) and say so when they skip.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -26,4 +27,4 @@ cargo clippy --locked --lib --target wasm32-unknown-unknown -- -D warnings
 echo "== check-dist"
 bash scripts/check-dist.sh
 echo "== node tests"
-node --test --test-concurrency=1 js-shim/test/ tests/sandbox/ tests/act/ tests/update/ tests/dispatch/ tests/setup/
+node --test --test-concurrency=1 js-shim/test/ tests/sandbox/ tests/act/ tests/update/ tests/dispatch/ tests/setup/ tests/pulls/ tests/security/

@@ -515,8 +515,25 @@ fn is_blob_sha(sha: &str) -> bool {
 fn parse_body<T: DeserializeOwned>(call: &str, response: &HttpResponse) -> Result<T, ApiError> {
     serde_json::from_str(&response.body).map_err(|e| ApiError::Malformed {
         call: call.split('?').next().unwrap_or(call).to_string(),
-        message: e.to_string(),
+        message: body_problem(&response.body, &e),
     })
+}
+
+/// Why an answer's body could not be read, in words: cut off, not JSON at all (a proxy's or a
+/// login page), or JSON of another shape than the API documents.
+fn body_problem(body: &str, error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let start = body.trim_start();
+    match error.classify() {
+        Category::Eof if start.is_empty() => "its body is empty".to_string(),
+        Category::Eof => format!("its JSON body ends early, after {} bytes (cut off on the way?)", body.len()),
+        Category::Syntax if !start.starts_with(['{', '[', '"']) => format!(
+            "its body is not JSON but starts with {:?} (a proxy's or a login page instead of the API?)",
+            shorten(start.lines().next().unwrap_or_default(), 60)
+        ),
+        Category::Syntax => format!("its body is not valid JSON ({error})"),
+        Category::Data | Category::Io => format!("its JSON is not the shape the API documents ({error})"),
+    }
 }
 
 /// `text` cut to `max` characters, with `…` where it was cut.

@@ -9,6 +9,27 @@ fn secrets() -> Secrets {
 }
 
 #[test]
+fn unreadable_bodies_are_told_apart() {
+    let problem = |body: &str| {
+        let Err(error) = serde_json::from_str::<ContentsResponse>(body) else { panic!("{body} was read") };
+        body_problem(body, &error)
+    };
+    assert_eq!(problem(""), "its body is empty");
+    assert_eq!(
+        problem("{\"type\": \"file\", \"sha\": \"01"),
+        "its JSON body ends early, after 27 bytes (cut off on the way?)"
+    );
+    assert_eq!(
+        problem("<!DOCTYPE html>\n<html><title>Sign In</title></html>"),
+        "its body is not JSON but starts with \"<!DOCTYPE html>\" (a proxy's or a login page instead of the API?)"
+    );
+    let shape = problem("[{\"sha\": 1}]");
+    assert!(shape.starts_with("its JSON is not the shape the API documents ("), "{shape}");
+    let syntax = problem("{\"type\": file}");
+    assert!(syntax.starts_with("its body is not valid JSON ("), "{syntax}");
+}
+
+#[test]
 fn backoff_is_capped_and_jittered() {
     assert_eq!(backoff_ms(1, 500, 5_000, 1000), 1_000);
     assert_eq!(backoff_ms(3, 500, 5_000, 1000), 4_000);

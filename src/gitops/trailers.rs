@@ -94,6 +94,13 @@ impl CommitMessage {
         })
     }
 
+    /// Reads the GitOps commit message a pull request's body ends with (update mode writes it
+    /// after the diff); `None` when there is none.
+    pub fn in_pull_body(body: &str) -> Option<CommitMessage> {
+        let at = body.rfind(&format!("[skip ci] {SUBJECT}"))?;
+        CommitMessage::parse(&body[at..])
+    }
+
     /// What differs between this commit, made for the same dispatch id, and the update that
     /// `wanted` describes: the version, the files, or the source (`None` when they agree).
     pub fn difference(&self, wanted: &CommitMessage) -> Option<String> {

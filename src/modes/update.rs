@@ -236,7 +236,8 @@ async fn update<H: Http + Clock + Log>(
         let wait = backoff_ms(attempt, 250, 4_000, host.random_below(1001));
         host.info(&format!("attempt {attempt}: {retry_reason}; re-reading and retrying in {wait} ms"));
         if !forge.pause(wait).await {
-            return Err(deadline_failure(settings, &retry_reason));
+            let written = if check_history { Written::Unknown } else { Written::Nothing };
+            return Err(deadline_failure(settings, &retry_reason, written));
         }
     }
     unreachable!("the loop returns on its last attempt")
@@ -325,18 +326,35 @@ fn refusal(error: &ApiError) -> Option<Refusal> {
     )
 }
 
-fn deadline_failure(settings: &UpdateSettings, last: &str) -> Failure {
-    Failure::message(format!(
-        "gave up after {} s (input 'timeout'), nothing was committed: {last}",
-        settings.timeout_ms / 1000
-    ))
+/// What is known of this step's writes when its time runs out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Written {
+    /// Nothing was written.
+    Nothing,
+    /// A write was sent and its answer never came (or was not a commit): it may have landed.
+    Unknown,
+    /// Nothing is claimed (a pull request may be open).
+    Unsaid,
+}
+
+fn deadline_failure(settings: &UpdateSettings, last: &str, written: Written) -> Failure {
+    let known = match written {
+        Written::Nothing => ", nothing was committed",
+        Written::Unknown => {
+            ", and the last write's outcome is unknown: it may have landed (a re-run with the same dispatch_id finds \
+             it and does not write again)"
+        }
+        Written::Unsaid => "",
+    };
+    Failure::message(format!("gave up after {} s (input 'timeout'){known}: {last}", settings.timeout_ms / 1000))
 }
 
 /// A write the server refused, as the user's next step: which check refused it, on which
 /// branch, and, when the token is the run's own, what limits that token.
 async fn write_failure<H: Http + Clock>(settings: &UpdateSettings, forge: &Forge<'_, H>, error: ApiError) -> Failure {
     if matches!(error, ApiError::Deadline { .. }) {
-        return deadline_failure(settings, &error.to_string());
+        // Not sent: this write made nothing.
+        return deadline_failure(settings, &error.to_string(), Written::Nothing);
     }
     let repo = &settings.repo;
     let branch = match &settings.branch {
@@ -476,7 +494,7 @@ fn read_failure(settings: &UpdateSettings, error: ApiError) -> Failure {
         Some(401) => format!("the token was refused by the server ({error}): check input 'token'"),
         Some(403) => format!("the token cannot read {repo} ({error}): give it access to the repository"),
         _ if matches!(error, ApiError::Deadline { .. }) => {
-            return deadline_failure(settings, &error.to_string());
+            return deadline_failure(settings, &error.to_string(), Written::Nothing);
         }
         _ => format!("cannot read from {repo}: {error}"),
     })

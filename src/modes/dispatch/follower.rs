@@ -16,9 +16,10 @@ use crate::forge::{
     backoff_ms, names_dispatch, web_base, ApiError, CommitRef, Conclusion, Forge, PullLink, PullRequest, Release,
     RunDetails, RunState, Task,
 };
+use crate::gitops::component_name;
 use crate::gitops::summary::Status;
-use crate::gitops::trailers::{is_seed_subject, trailer, DISPATCH_ID};
-use crate::gitops::version::downgrade;
+use crate::gitops::trailers::{is_seed_subject, trailer, CommitMessage, DISPATCH_ID};
+use crate::gitops::version::{downgrade, newer_version};
 use crate::host::{Clock, Http, Level, Log};
 use crate::settings::{named_values, DispatchSettings};
 
@@ -595,10 +596,15 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
         let settings = self.settings;
         let commits = self.forge.commits(&settings.gitops_repo, Some(git_ref), Some(&settings.file), 1, 50).await?;
         if let Some(commit) = commits.iter().find(|c| trailer(&c.commit.message, DISPATCH_ID) == Some(self.id)) {
+            // A pull request's commit reaches the branch through its merge: the merge commit is
+            // what deployed it (a failure to list pull requests leaves the commit as found).
+            if let Some(pull) = self.pull_of_dispatch().await.ok().flatten().filter(|p| p.merged) {
+                return Ok(Some(self.proposed(&pull).await));
+            }
             return Ok(Some(self.committed(commit.to_ref(), "")));
         }
         if let Some(pull) = self.pull_of_dispatch().await? {
-            return Ok(Some(self.proposed(&pull)));
+            return Ok(Some(self.proposed(&pull).await));
         }
         let by_subject = commits.iter().find(|c| {
             c.created_ms().is_none_or(|t| t + 120_000.0 >= dispatched_at)
@@ -646,18 +652,44 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
         Ok(None)
     }
 
-    /// What a pull request of this dispatch says about the deployment.
-    fn proposed(&self, pull: &PullRequest) -> Report {
+    /// What a pull request of this dispatch says about the deployment. One closed without
+    /// merging is `superseded` when the component has a newer version open or merged (the GitOps
+    /// step of a newer update closes the component's older pull requests), else a failure.
+    async fn proposed(&self, pull: &PullRequest) -> Report {
         let repo = &self.settings.gitops_repo;
         let (status, commit, detail) = if pull.merged {
             let commit = pull.merge_commit(&self.web, repo);
             (Status::Success, commit, format!("pull request #{} merged into {repo}", pull.number))
         } else if pull.is_open() {
             (Status::PrOpened, None, format!("pull request #{} is open in {repo}", pull.number))
+        } else if let Some((number, version)) = self.newer_pull(pull).await {
+            let detail = format!("pull request #{} was closed in favour of #{number} (version {version})", pull.number);
+            (Status::Superseded, None, detail)
         } else {
             (Status::Failure, None, format!("pull request #{} was closed without merging", pull.number))
         };
         Report { status, commit, run_url: String::new(), pull: Some(PullLink::of(pull)), detail }
+    }
+
+    /// An open or merged pull request of this dispatch's component (its head branch is
+    /// `gitops/{component}/…`, as update mode names them) that proposes a newer version, among
+    /// the 100 most recently updated.
+    async fn newer_pull(&self, closed: &PullRequest) -> Option<(u64, String)> {
+        let settings = self.settings;
+        let prefix = format!("gitops/{}/", component_name(&settings.source_repo, settings.tag_prefix.as_deref()));
+        for page in 1..=2 {
+            let pulls = self.forge.pulls(&settings.gitops_repo, "all", page).await.ok()?;
+            let newer = pulls.iter().find_map(|p| {
+                let theirs = CommitMessage::in_pull_body(&p.body)
+                    .filter(|_| p.number != closed.number && p.head.label.starts_with(&prefix))
+                    .filter(|_| p.is_open() || p.merged)?;
+                newer_version(&theirs.version, &settings.version).then_some((p.number, theirs.version))
+            });
+            if newer.is_some() || pulls.len() < 50 {
+                return newer;
+            }
+        }
+        None
     }
 
     /// Follows an open pull request until it is merged or closed, within the timeout; the
@@ -685,7 +717,7 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
                 };
             }
             match self.forge.pull(&settings.gitops_repo, pull.number).await {
-                Ok(current) if !current.is_open() => return self.proposed(&current),
+                Ok(current) if !current.is_open() => return self.proposed(&current).await,
                 Ok(_) => {}
                 Err(e) => self.note(&format!("reading pull request #{}", pull.number), &e),
             }

@@ -82,7 +82,9 @@ pub async fn run<H: Http + Clock + Log>(settings: &DispatchSettings, host: &H, s
         };
         ("success", target, format!("{} {}: {}", settings.version, report.status, report.detail))
     } else {
-        ("failure", report.run_url.clone(), format!("{}: {}", report.status, report.detail))
+        // A pull request that was closed, or is still open at the deadline, says more than the run.
+        let target = if pull_url.is_empty() { report.run_url.clone() } else { pull_url.clone() };
+        ("failure", target, format!("{}: {}", report.status, report.detail))
     };
     follower.set_status(state, &target, &description).await;
     host.log(

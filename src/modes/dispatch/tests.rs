@@ -13,6 +13,8 @@ use crate::testing::{block_on, json, route, FakeHost, TIMED_OUT};
 
 const ID: &str = "org-app-7-1-build-5a5a5a";
 const COMMIT: &str = "89abcdef0123456789abcdef0123456789abcdef";
+/// The merge commit of pull request #5.
+const MERGE: &str = "fedcba9876543210fedcba9876543210fedcba98";
 const SOURCE: &str = "8cc9155b8693ac36bcbfc30ee153056bb43898f5";
 const WORKFLOW: &str = "name: GitOps Update\nrun-name: \"GitOps (${{ inputs.dispatch_id || 'manual' }})\"\non:\n  workflow_dispatch:\n    inputs:\n      file: {type: string, required: true}\n      yq_tpl: {type: string, required: true}\n      version: {type: string, required: true}\n      source_repo: {type: string, required: true}\n      source_commit: {type: string, required: true}\n      dispatch_id: {type: string, required: false, default: ''}\n";
 
@@ -43,6 +45,10 @@ struct Gitea125 {
     /// The run opens pull request #5 instead of committing; reads of it until it merges (`None`:
     /// the run commits).
     pull_merges_after: Option<usize>,
+    /// Pull request #5 ends closed without merging instead.
+    pull_closed: bool,
+    /// Pull request #6 of the same component proposes version 1.3.0 (open).
+    newer_pull: bool,
 }
 
 fn task(id: u64, run_number: u64, title: &str, status: &str) -> serde_json::Value {
@@ -54,11 +60,13 @@ fn task(id: u64, run_number: u64, title: &str, status: &str) -> serde_json::Valu
     })
 }
 
-/// Pull request #5 of the dispatch (modules/structs/pull.go PullRequest): open, or merged.
-fn pull(merged: bool) -> serde_json::Value {
+/// Pull request #5 of the dispatch (modules/structs/pull.go PullRequest): open, or ended
+/// (merged, or with `closed` closed without merging).
+fn pull(ended: bool, closed: bool) -> serde_json::Value {
+    let merged = ended && !closed;
     serde_json::json!({
-        "number": 5, "state": if merged { "closed" } else { "open" }, "merged": merged,
-        "merge_commit_sha": if merged { Some(COMMIT) } else { None },
+        "number": 5, "state": if ended { "closed" } else { "open" }, "merged": merged,
+        "merge_commit_sha": if merged { Some(MERGE) } else { None },
         "body": format!("---\n\n[skip ci] gitops: update version to 1.2.3\n\nGitops-Dispatch-Id: {ID}\n"),
         "html_url": "https://git.example.com/org/gitops/pulls/5",
         "head": {"label": "gitops/app/1.2.3-5a5a5a", "sha": "0123456789abcdef0123456789abcdef01234567"},
@@ -105,15 +113,27 @@ fn serve_gitea_125(state: Rc<RefCell<Gitea125>>) -> impl FnMut(&HttpRequest, f64
                 tasks.extend(s.old_tasks.clone());
                 json(200, serde_json::json!({"workflow_runs": tasks, "total_count": tasks.len()}))
             }
-            ("GET", "/repos/org/gitops/pulls") => json(200, serde_json::json!([pull(s.pull_merges_after == Some(0))])),
+            ("GET", "/repos/org/gitops/pulls") => {
+                let mut list = vec![pull(s.pull_merges_after == Some(0), s.pull_closed)];
+                if s.newer_pull {
+                    list.insert(0, serde_json::json!({
+                        "number": 6, "state": "open", "merged": false,
+                        "body": "---\n\n[skip ci] gitops: update version to 1.3.0\n\nGitops-Dispatch-Id: org-app-8-1-build-bbbbbb\n",
+                        "html_url": "https://git.example.com/org/gitops/pulls/6",
+                        "head": {"label": "gitops/app/1.3.0-bbbbbb", "sha": COMMIT}, "base": {"label": "main", "sha": COMMIT}
+                    }));
+                }
+                json(200, serde_json::Value::Array(list))
+            }
             ("GET", "/repos/org/gitops/pulls/5") => {
                 let left = s.pull_merges_after.unwrap_or_default().saturating_sub(1);
                 s.pull_merges_after = Some(left);
-                json(200, pull(left == 0))
+                json(200, pull(left == 0, s.pull_closed))
             }
             ("GET", "/repos/org/gitops/commits") => {
                 let message = format!("[skip ci] gitops: update version to 1.2.3\n\nGitops-Dispatch-Id: {ID}\n");
-                let commits = if s.task_polls >= 6 && s.pull_merges_after.is_none() {
+                // The run's commit is on the branch: committed there, or merged with its pull request.
+                let commits = if s.task_polls >= 6 && matches!(s.pull_merges_after, None | Some(0)) {
                     vec![
                         serde_json::json!({"sha": COMMIT, "html_url": format!("https://git.example.com/org/gitops/commit/{COMMIT}"), "commit": {"message": message}, "created": "2026-12-01T10:00:00Z"}),
                     ]
@@ -164,6 +184,8 @@ fn gitea_125_as_a_non_owner_finds_its_run_in_the_tasks_and_follows_it() {
         old_tasks: vec![task(40, 8, "GitOps (org-app-6-1-build-ffffff)", "success")],
         dispatches: 0,
         pull_merges_after: None,
+        pull_closed: false,
+        newer_pull: false,
     }));
     let host = FakeHost::new(serve_gitea_125(state.clone()));
     let outcome = dispatch(&host, &[]);
@@ -197,6 +219,8 @@ fn a_pull_request_of_the_run_is_reported_and_followed_until_merged() {
             old_tasks: Vec::new(),
             dispatches: 0,
             pull_merges_after: Some(3),
+            pull_closed: false,
+            newer_pull: false,
         }));
         let host = FakeHost::new(serve_gitea_125(state));
         let outcome = dispatch(&host, &[("wait_for_merge", wait)]);
@@ -214,7 +238,7 @@ fn a_pull_request_of_the_run_is_reported_and_followed_until_merged() {
     let (merged, host) = run("true");
     assert!(merged.ok, "{merged:?}\n{}", host.log_text());
     assert_eq!(merged.outputs["status"], "success");
-    assert_eq!(merged.outputs["commit_sha"], COMMIT);
+    assert_eq!(merged.outputs["commit_sha"], MERGE);
     assert_eq!(merged.outputs["pr_number"], "5");
     let statuses: Vec<String> = host
         .requests
@@ -228,6 +252,70 @@ fn a_pull_request_of_the_run_is_reported_and_followed_until_merged() {
         "pending links to the pull request: {statuses:?}"
     );
     assert!(statuses.last().unwrap().contains("\"state\":\"success\""));
+}
+
+#[test]
+fn a_pull_request_the_run_merged_reports_its_merge_commit_not_the_commit_it_brought() {
+    let state = Rc::new(RefCell::new(Gitea125 {
+        task_polls: 0,
+        old_tasks: Vec::new(),
+        dispatches: 0,
+        pull_merges_after: Some(0),
+        pull_closed: false,
+        newer_pull: false,
+    }));
+    let host = FakeHost::new(serve_gitea_125(state));
+    let outcome = dispatch(&host, &[]);
+    assert!(outcome.ok, "{outcome:?}\n{}", host.log_text());
+    assert_eq!(outcome.outputs["status"], "success");
+    assert_eq!(outcome.outputs["commit_sha"], MERGE, "the merge commit, not the pull request's own commit {COMMIT}");
+    assert_eq!(outcome.outputs["pr_number"], "5");
+}
+
+/// Status requests' bodies, in order.
+fn statuses(host: &FakeHost) -> Vec<String> {
+    host.requests
+        .borrow()
+        .iter()
+        .filter(|(_, r)| r.url.contains("/statuses/"))
+        .map(|(_, r)| r.body.clone().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_pull_request_closed_unmerged_is_a_failure_linking_it_or_superseded_by_a_newer_one() {
+    let run = |newer_pull: bool| {
+        let state = Rc::new(RefCell::new(Gitea125 {
+            task_polls: 0,
+            old_tasks: Vec::new(),
+            dispatches: 0,
+            pull_merges_after: Some(3),
+            pull_closed: true,
+            newer_pull,
+        }));
+        let host = FakeHost::new(serve_gitea_125(state));
+        let outcome = dispatch(&host, &[("wait_for_merge", "true")]);
+        (outcome, host)
+    };
+    let (closed, host) = run(false);
+    assert!(!closed.ok);
+    assert_eq!(closed.outputs["status"], "failure", "{}", host.log_text());
+    assert!(closed.error.unwrap().message.contains("pull request #5 was closed without merging"));
+    let last = statuses(&host).pop().unwrap();
+    assert!(
+        last.contains("\"state\":\"failure\"") && last.contains("pulls/5"),
+        "the failure links to the pull request: {last}"
+    );
+
+    // The GitOps step of a newer update of the component closed it.
+    let (superseded, host) = run(true);
+    assert!(superseded.ok, "{superseded:?}\n{}", host.log_text());
+    assert_eq!(superseded.outputs["status"], "superseded");
+    assert!(
+        superseded.summary.contains("pull request #5 was closed in favour of #6 (version 1.3.0)"),
+        "{}",
+        superseded.summary
+    );
 }
 
 #[test]

@@ -19,7 +19,7 @@ use crate::unified_diff::unified_diff;
 use super::super::{capped, Failure, MAX_OUTPUT_BYTES};
 use super::{
     commit_message, deadline_failure, file_operations, is_conflict, plan, read_failure, refusal, set_status,
-    write_failure, Planned, Refusal, Report, MAX_WRITE_ATTEMPTS,
+    write_failure, Planned, Refusal, Report, Written, MAX_WRITE_ATTEMPTS,
 };
 
 /// How many pages (of 50, most recently updated first) of pull requests are searched for one of
@@ -52,21 +52,25 @@ pub(super) async fn promote<H: Http + Clock + Log>(
         }
     }
     let mut replaced: Option<PullRequest> = None;
+    // Which branch this attempt commits to: the next one only once a pull request went stale. A
+    // write whose outcome is unknown may have made the branch: the next attempt finds it there.
+    let mut proposal = 1;
     for attempt in 1..=MAX_WRITE_ATTEMPTS {
         let plan = plan(settings, forge).await?;
         if let Some(found) = plan.iter().find_map(|p| web_base(&p.read.html_url, repo)) {
             *web = found;
         }
         if let Some(report) = promotion.nothing_to_propose(&plan, replaced.as_ref()).await {
+            host.info(&report.detail);
             return Ok(report);
         }
         let diff =
             capped(plan.iter().map(|p| unified_diff(&p.file, &p.read.bytes, &p.bytes)).collect(), MAX_OUTPUT_BYTES);
-        let branch = promotion.branch_name(attempt);
+        let branch = promotion.branch_name(proposal);
         let head = match promotion.commit(&plan, &branch).await {
             Ok(commit) => commit,
-            Err(RetryOr::Retry(reason)) => {
-                promotion.pause_before_retry(attempt, &reason).await?;
+            Err(RetryOr::Retry { reason, written }) => {
+                promotion.pause_before_retry(attempt, &reason, written).await?;
                 continue;
             }
             Err(RetryOr::Fail(failure)) => return Err(failure),
@@ -81,9 +85,10 @@ pub(super) async fn promote<H: Http + Clock + Log>(
         if !options.auto_merge {
             return Ok(promotion.opened(&pull, diff, "open for review"));
         }
-        match promotion.merge(&pull, web).await? {
+        match promotion.merge(&pull, web, Some(&plan)).await? {
             Merged::Done(report) => return Ok(Report { diff, ..report }),
             Merged::Open(detail) => return Ok(promotion.opened(&pull, diff, &detail)),
+            Merged::Closed(closed) => return promotion.closed_meanwhile(&closed).await,
             Merged::Stale => {
                 // The base moved under the pull request and it no longer merges: propose the
                 // edit again on the new base, and close this one in favour of it.
@@ -92,6 +97,7 @@ pub(super) async fn promote<H: Http + Clock + Log>(
                     pull.number, promotion.base
                 ));
                 replaced = Some(pull);
+                proposal += 1;
             }
         }
     }
@@ -110,6 +116,9 @@ enum Merged {
     Open(String),
     /// Conflicts with its base as the base is now.
     Stale,
+    /// Closed without merging while this step was merging it: by a newer update's step, which
+    /// closes the component's older pull requests, or by a person.
+    Closed(PullRequest),
 }
 
 struct Promotion<'a, 'f, H> {
@@ -134,16 +143,17 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
     }
 
     /// `gitops/{component}/{version}`, with the dispatch's id after it when it has one, so two
-    /// dispatches of one version never share a branch; a retry after a conflict adds `-N`.
-    fn branch_name(&self, attempt: u32) -> String {
+    /// dispatches of one version never share a branch; proposal `N` after the first (the earlier
+    /// pull request went stale) adds `-N`.
+    fn branch_name(&self, proposal: u32) -> String {
         let mut name = format!("{}{}", self.branch_prefix(), self.settings.version);
         if let Some(id) = &self.settings.dispatch_id {
             let tail: String = id.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
             name.push('-');
             name.push_str(&tail);
         }
-        if attempt > 1 {
-            name.push_str(&format!("-{attempt}"));
+        if proposal > 1 {
+            name.push_str(&format!("-{proposal}"));
         }
         name
     }
@@ -172,7 +182,9 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
     /// An earlier run of this dispatch opened `pull`: report it, merging it first if asked.
     async fn resume(&self, pull: PullRequest, web: &mut String) -> Result<Report, Failure> {
         let id = self.settings.dispatch_id.as_deref().unwrap_or_default();
-        if let Some(difference) = recorded(&pull.body).and_then(|r| r.difference(&commit_message(self.settings))) {
+        if let Some(difference) =
+            CommitMessage::in_pull_body(&pull.body).and_then(|r| r.difference(&commit_message(self.settings)))
+        {
             return Err(Failure::message(format!(
                 "dispatch id {id} was already used by pull request #{} for a different update: {difference}; a \
                  dispatch id names one update: send a new one",
@@ -194,9 +206,10 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
         if !self.options.auto_merge {
             return Ok(self.opened(&pull, String::new(), "opened by an earlier run of this dispatch"));
         }
-        Ok(match self.merge(&pull, web).await? {
+        Ok(match self.merge(&pull, web, None).await? {
             Merged::Done(report) => report,
             Merged::Open(detail) => self.opened(&pull, String::new(), &detail),
+            Merged::Closed(closed) => return self.closed_meanwhile(&closed).await,
             Merged::Stale => self.opened(
                 &pull,
                 String::new(),
@@ -229,7 +242,7 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
             open.iter()
                 .filter(|p| replaced.is_none_or(|r| r.number != p.number))
                 .find_map(|p| {
-                    let theirs = recorded(&p.body)?;
+                    let theirs = CommitMessage::in_pull_body(&p.body)?;
                     newer_version(&theirs.version, &settings.version).then_some((p.number, theirs.version))
                 })
                 .map(|(number, version)| {
@@ -251,24 +264,36 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
         let message = commit_message(self.settings).to_string();
         match self.forge.commit_to_new_branch(self.repo(), &self.base, name, &message, &files).await {
             Ok(commit) => Ok(commit),
-            Err(e) if is_conflict(&e) => Err(RetryOr::Retry(format!("the file changed since it was read ({e})"))),
+            Err(e) if is_conflict(&e) => Err(RetryOr::Retry {
+                reason: format!("the file changed since it was read ({e})"),
+                written: Written::Nothing,
+            }),
             Err(e) if e.status() == Some(422) && e.server_message().contains("already exists") => {
                 self.existing_branch(name, e).await
             }
-            Err(e) if refusal(&e) == Some(Refusal::LockRace) => {
-                Err(RetryOr::Retry(format!("the server's push lost the race for the branch to another write ({e})")))
-            }
-            Err(e) if e.outcome_unknown() => Err(RetryOr::Retry(format!("the write's outcome is unknown ({e})"))),
+            Err(e) if refusal(&e) == Some(Refusal::LockRace) => Err(RetryOr::Retry {
+                reason: format!("the server's push lost the race for the branch to another write ({e})"),
+                written: Written::Nothing,
+            }),
+            Err(e) if e.outcome_unknown() => Err(RetryOr::Retry {
+                reason: format!("the write's outcome is unknown ({e})"),
+                written: Written::Unknown,
+            }),
             Err(e) => Err(RetryOr::Fail(write_failure(self.settings, self.forge, e).await)),
         }
     }
 
-    /// Branch `name` exists: an earlier attempt of this dispatch made it (its head carries our
-    /// id), or it is another's.
+    /// Branch `name` exists: an earlier attempt of this step (or of this dispatch) made it, when
+    /// its head carries our dispatch id, or without one records this very update; else it is
+    /// another's.
     async fn existing_branch(&self, name: &str, error: ApiError) -> Result<CommitRef, RetryOr> {
         let branch = self.forge.branch(self.repo(), name).await.map_err(|e| RetryOr::Fail(self.pull_failure(e)))?;
-        match (branch, &self.settings.dispatch_id) {
-            (Some(branch), Some(id)) if trailer(&branch.commit.message, DISPATCH_ID) == Some(id.as_str()) => {
+        let ours = |message: &str| match &self.settings.dispatch_id {
+            Some(id) => trailer(message, DISPATCH_ID) == Some(id.as_str()),
+            None => CommitMessage::parse(message) == Some(commit_message(self.settings)),
+        };
+        match branch {
+            Some(branch) if ours(&branch.commit.message) => {
                 Ok(CommitRef { sha: branch.commit.id, html_url: String::new() })
             }
             _ => Err(RetryOr::Fail(Failure::message(format!(
@@ -327,28 +352,37 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
             Err(e) => return self.host.warning(&format!("could not list older pull requests to close: {}", e.message)),
         };
         for old in open.iter().filter(|p| p.number != newer.number) {
-            let older =
-                recorded(&old.body).is_some_and(|theirs| !newer_version(&theirs.version, &self.settings.version));
+            let older = CommitMessage::in_pull_body(&old.body)
+                .is_some_and(|theirs| !newer_version(&theirs.version, &self.settings.version));
             if older {
                 self.close(old, &format!("Superseded by #{} (version {}).", newer.number, self.settings.version)).await;
             }
         }
     }
 
+    /// Closes `pull`, then says why in a comment; a pull request that could not be closed (it
+    /// was merged meanwhile) gets no comment.
     async fn close(&self, pull: &PullRequest, comment: &str) {
         let repo = self.repo();
+        if let Err(e) = self.forge.close_pull(repo, pull.number).await {
+            return self.host.warning(&format!("could not close pull request #{}: {e}", pull.number));
+        }
+        self.host.info(&format!("closed pull request #{}: {comment}", pull.number));
         if let Err(e) = self.forge.comment(repo, pull.number, comment).await {
             self.host.warning(&format!("could not comment on pull request #{}: {e}", pull.number));
-        }
-        match self.forge.close_pull(repo, pull.number).await {
-            Ok(()) => self.host.info(&format!("closed pull request #{}: {comment}", pull.number)),
-            Err(e) => self.host.warning(&format!("could not close pull request #{}: {e}", pull.number)),
         }
     }
 
     /// Merges `pull` now if the repository allows, else schedules it to merge when its checks
-    /// and reviews pass, and waits a little for that.
-    async fn merge(&self, pull: &PullRequest, web: &mut String) -> Result<Merged, Failure> {
+    /// and reviews pass, and waits a little for that. `built_on` is what the pull request's
+    /// commit was made from, when known: once the base holds other versions of those files, a
+    /// pull request the server will not merge is stale at once.
+    async fn merge(
+        &self,
+        pull: &PullRequest,
+        web: &mut String,
+        built_on: Option<&[Planned]>,
+    ) -> Result<Merged, Failure> {
         let (repo, style) = (self.repo(), self.options.merge_style.as_str());
         let started = self.host.now_ms();
         let mut attempt = 0;
@@ -360,18 +394,31 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
                 // (routers/api/v1/repo/pull.go MergePullRequest: 405 "Please try again later").
                 Err(e) if e.status() == Some(405) && e.server_message().contains("try again later") => {
                     let current = self.forge.pull(repo, pull.number).await.map_err(|e| self.pull_failure(e))?;
-                    if current.merged {
-                        return Ok(Merged::Done(self.merged(&current, web, "merged")));
+                    if let Some(ended) = self.ended(current, web) {
+                        return Ok(ended);
                     }
-                    if self.host.now_ms() - started > MERGE_WAIT_MS as f64 {
+                    if self.host.now_ms() - started > MERGE_WAIT_MS as f64 || self.base_changed(built_on).await? {
                         return Ok(Merged::Stale);
                     }
+                }
+                // A closed pull request (routers/api/v1/repo/pull.go MergePullRequest: ErrIsClosed
+                // is 404, @v1.24.7–v1.26.4, @v11.0.15, @v12.0.4).
+                Err(e) if e.status() == Some(404) => {
+                    let current = self.forge.pull(repo, pull.number).await.map_err(|e| self.pull_failure(e))?;
+                    return match self.ended(current, web) {
+                        Some(ended) => Ok(ended),
+                        None => Err(self.pull_failure(e)),
+                    };
                 }
                 Err(e) if e.status() == Some(405) && is_unmet_protection(e.server_message()) => {
                     return self.schedule(pull, web, e.server_message()).await;
                 }
-                Err(e) if e.status() == Some(405) && e.server_message().is_empty() => {
-                    // Gitea 1.24 and Forgejo answer an already merged pull request so.
+                // Merged meanwhile: 405 with no message (Gitea 1.24, Forgejo) or `The PR is already
+                // merged` (routers/api/v1/repo/pull.go MergePullRequest ErrHasMerged @v1.25.5, @v1.26.4).
+                Err(e)
+                    if e.status() == Some(405)
+                        && (e.server_message().is_empty() || e.server_message().contains("already merged")) =>
+                {
                     return self.after_merge(pull.number, web, "merged").await;
                 }
                 Err(e @ ApiError::Status { status: 403 | 405, .. }) => {
@@ -383,14 +430,30 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
             }
             let wait = backoff_ms(attempt, 1_000, 8_000, self.host.random_below(1001));
             if !self.forge.pause(wait).await {
-                return Err(deadline_failure(self.settings, "the pull request was not mergeable in time"));
+                return Ok(Merged::Open("the server did not let it merge before input 'timeout' ran out".into()));
             }
         }
     }
 
-    /// Schedules the merge for when checks and reviews pass, and waits a little for it.
+    /// Schedules the merge for when checks and reviews pass, and waits a little for it. Not
+    /// with a run's own token: the server merges a scheduled pull request as the user who
+    /// scheduled it, and the Actions user is none (services/automerge/automerge.go
+    /// handlePullRequestAutoMerge: `GetUserByID` fails for id -2, @v1.24.7–v1.26.4, @v11.0.15,
+    /// @v12.0.4), so such a schedule would never merge.
     async fn schedule(&self, pull: &PullRequest, web: &mut String, unmet: &str) -> Result<Merged, Failure> {
         let (repo, style) = (self.repo(), self.options.merge_style.as_str());
+        if self.forge.is_run_token().await {
+            self.host.warning(&format!(
+                "pull request #{} is not merged ({unmet}) and auto-merge is not scheduled: the server merges a \
+                 scheduled pull request as the user who scheduled it, and the run's own token has no user, so it would \
+                 never merge; pass a personal or bot token with write access in input 'token' for auto_merge, or merge \
+                 it by hand once it may",
+                pull.number
+            ));
+            return Ok(Merged::Open(format!(
+                "not merged ({unmet}); auto-merge needs a personal or bot token, not the run's own"
+            )));
+        }
         match self.forge.merge_pull(repo, pull.number, style, true).await {
             Ok(MergeAnswer::Merged) => return self.after_merge(pull.number, web, "merged").await,
             Ok(MergeAnswer::Scheduled) => {}
@@ -416,10 +479,74 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
                 return Ok(Merged::Done(self.merged(&current, web, "merged when its checks passed")));
             }
             if !current.is_open() {
-                return Err(Failure::message(format!("pull request #{} was closed without merging", pull.number)));
+                return Ok(Merged::Closed(current));
             }
         }
         Ok(Merged::Open(format!("auto-merge is scheduled: it merges once {}", unmet.to_ascii_lowercase())))
+    }
+
+    /// How `pull`, read again, ended: merged, or closed without merging; `None` while open.
+    fn ended(&self, pull: PullRequest, web: &mut String) -> Option<Merged> {
+        if pull.merged {
+            Some(Merged::Done(self.merged(&pull, web, "merged")))
+        } else if pull.is_open() {
+            None
+        } else {
+            Some(Merged::Closed(pull))
+        }
+    }
+
+    /// Whether the base now holds other versions of the files the pull request's commit was made
+    /// from (their blob shas differ): the server then reports it unmergeable for good, not
+    /// because it is still checking it.
+    async fn base_changed(&self, built_on: Option<&[Planned]>) -> Result<bool, Failure> {
+        for planned in built_on.unwrap_or_default() {
+            let now = self.forge.file(self.repo(), &planned.file, Some(&self.base)).await;
+            match now.map_err(|e| read_failure(self.settings, e))? {
+                Some(now) if now.sha == planned.read.sha => {}
+                _ => return Ok(true),
+            }
+        }
+        Ok(false)
+    }
+
+    /// `pull` was closed without merging while this step was merging it: `superseded` when the
+    /// base or an open pull request of the component holds a newer version (a newer update's
+    /// step closed it), else a failure.
+    async fn closed_meanwhile(&self, pull: &PullRequest) -> Result<Report, Failure> {
+        // Listed before the base is read: the pull request of the newer update that closed this
+        // one is still open then, or already merged, and so on the base when it is read.
+        let newer = self.component_pulls("all").await?.into_iter().find_map(|p| {
+            let theirs = CommitMessage::in_pull_body(&p.body)
+                .filter(|_| p.number != pull.number && (p.is_open() || p.merged))?;
+            newer_version(&theirs.version, &self.settings.version).then_some((p.number, theirs.version))
+        });
+        let plan = plan(self.settings, self.forge).await?;
+        let outcome = match newer {
+            Some((number, version)) => Some(Report {
+                status: Status::Superseded,
+                commit: super::last_commit(&plan[0]),
+                pull: None,
+                diff: String::new(),
+                detail: format!("pull request #{number} proposes the newer version {version}"),
+            }),
+            None => self.nothing_to_propose(&plan, None).await,
+        };
+        match outcome {
+            Some(report) => {
+                self.host.info(&format!("pull request #{} was closed: {}", pull.number, report.detail));
+                Ok(Report {
+                    pull: Some(PullLink::of(pull)),
+                    detail: format!("pull request #{} was closed: {}", pull.number, report.detail),
+                    ..report
+                })
+            }
+            None => Err(Failure::message(format!(
+                "pull request #{} ({}) was closed without merging while this step waited to merge it, and nothing newer \
+                 replaces it; a dispatch id names one update: send a new one to propose it again",
+                pull.number, pull.html_url
+            ))),
+        }
     }
 
     async fn after_merge(&self, number: u64, web: &mut String, how: &str) -> Result<Merged, Failure> {
@@ -452,13 +579,13 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
         }
     }
 
-    async fn pause_before_retry(&self, attempt: u32, reason: &str) -> Result<(), Failure> {
+    async fn pause_before_retry(&self, attempt: u32, reason: &str, written: Written) -> Result<(), Failure> {
         let wait = backoff_ms(attempt, 250, 4_000, self.host.random_below(1001));
         self.host.log(Level::Info, &format!("attempt {attempt}: {reason}; re-reading and retrying in {wait} ms"));
         if self.forge.pause(wait).await {
             Ok(())
         } else {
-            Err(deadline_failure(self.settings, reason))
+            Err(deadline_failure(self.settings, reason, written))
         }
     }
 
@@ -474,7 +601,7 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
                 format!("{repo} has no pull requests this token can see ({error}): are pull requests enabled?")
             }
             _ if matches!(error, ApiError::Deadline { .. }) => {
-                return deadline_failure(self.settings, &error.to_string())
+                return deadline_failure(self.settings, &error.to_string(), Written::Unsaid)
             }
             _ => format!("pull request in {repo}: {error}"),
         })
@@ -483,14 +610,8 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
 
 /// A write that failed: to retry (with why), or for good.
 enum RetryOr {
-    Retry(String),
+    Retry { reason: String, written: Written },
     Fail(Failure),
-}
-
-/// The commit message a pull request's body ends with (what the update records).
-fn recorded(body: &str) -> Option<CommitMessage> {
-    let at = body.find("[skip ci] gitops: ")?;
-    CommitMessage::parse(&body[at..])
 }
 
 /// Whether a 405 from a merge is branch protection not yet satisfied (pending checks, missing

@@ -270,6 +270,24 @@ fn a_write_answered_without_a_commit_is_not_a_success() {
 }
 
 #[test]
+fn a_write_whose_answer_never_came_is_not_reported_as_nothing_written() {
+    let mut script = Script::new();
+    // The write is sent and its answer never comes before the deadline: it may have landed.
+    script.writes = vec![Err(HttpError(TIMED_OUT.into()))];
+    let (outcome, host) = update(script, &[("timeout", "8s")]);
+    assert!(!outcome.ok);
+    assert_eq!(puts(&host), 1);
+    let message = outcome.error.unwrap().message;
+    assert!(
+        message.starts_with(
+            "gave up after 8 s (input 'timeout'), and the last write's outcome is unknown: it may have landed"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("nothing was committed"), "{message}");
+}
+
+#[test]
 fn an_update_never_outlasts_its_timeout() {
     let host = FakeHost::new(|_, _| Err(HttpError(TIMED_OUT.into())));
     let request = Request {

@@ -37,11 +37,32 @@ struct Forge {
     /// Merge a scheduled pull request when it is next read.
     scheduled: bool,
     comments: Vec<(u64, String)>,
+    /// What happens elsewhere when pull request N is asked to merge, before the answer.
+    on_merge: Option<fn(&mut Forge, u64)>,
+    /// The blob sha of dev/Chart.yaml on main.
+    blob: &'static str,
+    /// The token is a run's own (`GET /user` names the Actions user).
+    run_token: bool,
+    /// Branches made by `POST /contents` with `new_branch`: name and head commit message.
+    branches: Vec<(String, String)>,
+    /// How many of those writes land with their answer lost (the connection drops).
+    lost_answers: usize,
 }
 
 impl Forge {
     fn new() -> Forge {
-        Forge { pulls: Vec::new(), merges: vec![(200, "")], merge_calls: 0, scheduled: false, comments: Vec::new() }
+        Forge {
+            pulls: Vec::new(),
+            merges: vec![(200, "")],
+            merge_calls: 0,
+            scheduled: false,
+            comments: Vec::new(),
+            on_merge: None,
+            blob: BLOB,
+            run_token: false,
+            branches: Vec::new(),
+            lost_answers: 0,
+        }
     }
 
     fn pull_json(&self, pull: &Pull) -> serde_json::Value {
@@ -75,10 +96,22 @@ fn serve(forge: Rc<RefCell<Forge>>) -> impl FnMut(&HttpRequest, f64) -> Result<H
             ("GET", "/repos/org/gitops/contents/dev/Chart.yaml") => json(
                 200,
                 serde_json::json!({
-                    "type": "file", "sha": BLOB, "size": CHART.len(), "encoding": "base64", "content": encode_base64(CHART.as_bytes()),
+                    "type": "file", "sha": f.blob, "size": CHART.len(), "encoding": "base64", "content": encode_base64(CHART.as_bytes()),
                     "html_url": format!("{WEB}/org/gitops/src/branch/main/dev/Chart.yaml"),
                 }),
             ),
+            ("GET", p) if p.starts_with("/repos/org/gitops/branches/") => {
+                let name = p.trim_start_matches("/repos/org/gitops/branches/").replace("%2F", "/");
+                match f.branches.iter().find(|(b, _)| *b == name) {
+                    Some((_, message)) => {
+                        json(200, serde_json::json!({"name": name, "commit": {"id": HEAD, "message": message}}))
+                    }
+                    None => error(404, "branch not found"),
+                }
+            }
+            // models/user/user_system.go NewActionsUser: id -2.
+            ("GET", "/user") if f.run_token => json(200, serde_json::json!({"id": -2, "login": "gitea-actions"})),
+            ("GET", "/user") => json(200, serde_json::json!({"id": 1, "login": "niko"})),
             // models/issues/pull_list.go: no state lists every state.
             ("GET", "/repos/org/gitops/pulls") => {
                 let open_only = request.url.contains("state=open");
@@ -89,7 +122,18 @@ fn serve(forge: Rc<RefCell<Forge>>) -> impl FnMut(&HttpRequest, f64) -> Result<H
             // services/repository/files/update.go ChangeRepoFiles with new_branch: 201 FilesResponse.
             ("POST", "/repos/org/gitops/contents") => {
                 assert_eq!(body["branch"], "main");
-                assert!(body["new_branch"].as_str().unwrap().starts_with("gitops/app/"));
+                let name = body["new_branch"].as_str().unwrap().to_string();
+                assert!(name.starts_with("gitops/app/"));
+                // services/repository/files/update.go ChangeRepoFiles: an existing new_branch is
+                // ErrBranchAlreadyExists, 422 (routers/api/v1/repo/file.go).
+                if f.branches.iter().any(|(b, _)| *b == name) {
+                    return error(422, &format!("branch already exists [name: {name}]"));
+                }
+                f.branches.push((name, body["message"].as_str().unwrap().to_string()));
+                if f.lost_answers > 0 {
+                    f.lost_answers -= 1;
+                    return Err(HttpError("connection reset (ECONNRESET)".into()));
+                }
                 json(
                     201,
                     serde_json::json!({"commit": {"sha": HEAD, "html_url": format!("{WEB}/org/gitops/commit/{HEAD}")}}),
@@ -131,6 +175,9 @@ fn serve(forge: Rc<RefCell<Forge>>) -> impl FnMut(&HttpRequest, f64) -> Result<H
                     // services/automerge ScheduleAutoMerge: 201, empty body.
                     f.scheduled = true;
                     return Ok(HttpResponse { status: 201, headers: Default::default(), body: String::new() });
+                }
+                if let Some(elsewhere) = f.on_merge {
+                    elsewhere(&mut f, n);
                 }
                 let (status, message) = f.merges[f.merge_calls.min(f.merges.len() - 1)];
                 f.merge_calls += 1;
@@ -269,4 +316,146 @@ fn pull_request_inputs_are_checked() {
     assert!(outcome.error.unwrap().message.contains("input 'merge_style': \"octopus\" is not a merge style"));
     let (outcome, _) = update(&forge, "1.2.3", &[("strategy", "push")]);
     assert!(outcome.error.unwrap().message.contains("input 'strategy'"));
+}
+
+/// A newer update's step closes pull request `n` and opens its own (version 1.3.0).
+fn closed_by_a_newer_update(f: &mut Forge, n: u64) {
+    f.pulls.iter_mut().find(|p| p.number == n).unwrap().state = "closed";
+    let number = f.pulls.len() as u64 + 1;
+    let body = "---\n\n[skip ci] gitops: update version to 1.3.0\n\nUpdated dev/Chart.yaml with: .version = \"1.3.0\"\n\nGitops-Dispatch-Id: newer\n";
+    f.pulls.push(Pull {
+        number,
+        head: "gitops/app/1.3.0-newer".into(),
+        body: body.into(),
+        state: "open",
+        merged: false,
+    });
+}
+
+#[test]
+fn a_pull_request_closed_by_a_newer_update_while_merging_ends_superseded() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    {
+        let mut f = forge.borrow_mut();
+        f.on_merge = Some(closed_by_a_newer_update);
+        // routers/api/v1/repo/pull.go MergePullRequest: a closed pull request is 404.
+        f.merges = vec![(404, "not found")];
+    }
+    let (outcome, host) = update(&forge, "1.2.3", &[("auto_merge", "true")]);
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.outputs["status"], "superseded", "{}", host.log_text());
+    assert_eq!(outcome.outputs["pr_number"], "1", "the pull request this step opened");
+    assert!(
+        host.log_text().contains("pull request #1 was closed: pull request #2 proposes the newer version 1.3.0"),
+        "{}",
+        host.log_text()
+    );
+    assert_eq!(writes(&host), 1, "not proposed again");
+}
+
+#[test]
+fn a_pull_request_closed_by_a_person_while_merging_is_a_failure() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    {
+        let mut f = forge.borrow_mut();
+        f.on_merge = Some(|f, n| f.pulls.iter_mut().find(|p| p.number == n).unwrap().state = "closed");
+        f.merges = vec![(404, "not found")];
+    }
+    let (outcome, host) = update(&forge, "1.2.3", &[("auto_merge", "true")]);
+    assert!(!outcome.ok);
+    assert_eq!(outcome.outputs["status"], "failure");
+    let message = outcome.error.unwrap().message;
+    assert!(
+        message.contains("pull request #1 (https://git.example.com/org/gitops/pulls/1) was closed without merging"),
+        "{message}"
+    );
+    assert_eq!(writes(&host), 1);
+}
+
+#[test]
+fn a_pull_request_whose_base_changed_its_file_is_proposed_again_at_once() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    {
+        let mut f = forge.borrow_mut();
+        // Another update landed on main: the server will not merge #1 (a conflict).
+        f.on_merge = Some(|f, _| f.blob = "1111111111111111111111111111111111111111");
+        f.merges = vec![(405, "Please try again later"), (200, "")];
+    }
+    let (outcome, host) = update(&forge, "1.2.3", &[("auto_merge", "true")]);
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.outputs["status"], "success", "{}", host.log_text());
+    assert_eq!(outcome.outputs["pr_number"], "2");
+    let f = forge.borrow();
+    assert_eq!(f.merge_calls, 2, "no waiting on a pull request that cannot merge: {:?}", host.calls());
+    assert_eq!(f.pulls[0].state, "closed");
+    assert!(f.pulls[1].head.ends_with("-2"), "{}", f.pulls[1].head);
+    assert_eq!(f.comments, [(1, "Replaced by #2: this one no longer merges into main.".to_string())]);
+}
+
+#[test]
+fn a_pull_request_merged_meanwhile_is_success() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    {
+        let mut f = forge.borrow_mut();
+        f.on_merge = Some(|f, n| {
+            let pull = f.pulls.iter_mut().find(|p| p.number == n).unwrap();
+            (pull.merged, pull.state) = (true, "closed");
+        });
+        // routers/api/v1/repo/pull.go MergePullRequest ErrHasMerged @v1.25.5, @v1.26.4.
+        f.merges = vec![(405, "The PR is already merged")];
+    }
+    let (outcome, host) = update(&forge, "1.2.3", &[("auto_merge", "true")]);
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.outputs["status"], "success", "{}", host.log_text());
+    assert_eq!(outcome.outputs["commit_sha"], MERGE);
+}
+
+#[test]
+fn a_pull_request_closed_by_a_newer_update_that_merged_before_the_base_was_read_ends_superseded() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    {
+        let mut f = forge.borrow_mut();
+        // The newer pull request is merged already when this step looks, and (in this server)
+        // the base still reads as before: the list of pull requests tells.
+        f.on_merge = Some(|f, n| {
+            closed_by_a_newer_update(f, n);
+            let newer = f.pulls.last_mut().unwrap();
+            (newer.merged, newer.state) = (true, "closed");
+        });
+        f.merges = vec![(404, "not found")];
+    }
+    let (outcome, host) = update(&forge, "1.2.3", &[("auto_merge", "true")]);
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.outputs["status"], "superseded", "{}", host.log_text());
+    assert!(host.log_text().contains("pull request #1 was closed: pull request #2 proposes the newer version 1.3.0"));
+}
+
+#[test]
+fn a_run_token_does_not_schedule_an_auto_merge_that_would_never_happen() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    {
+        let mut f = forge.borrow_mut();
+        f.run_token = true;
+        f.merges = vec![(405, "Not all required status checks successful")];
+    }
+    let (outcome, host) = update(&forge, "1.2.3", &[("auto_merge", "true")]);
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.outputs["status"], "pr_opened");
+    assert!(!forge.borrow().scheduled, "nothing scheduled");
+    let log = host.log_text();
+    assert!(log.contains("auto-merge is not scheduled: the server merges a scheduled pull request as the user who scheduled it, and the run's own token has no user"), "{log}");
+    assert!(outcome.summary.contains("auto-merge needs a personal or bot token"), "{}", outcome.summary);
+}
+
+#[test]
+fn a_branch_made_by_a_write_whose_answer_was_lost_is_used_not_left_behind() {
+    let forge = Rc::new(RefCell::new(Forge::new()));
+    forge.borrow_mut().lost_answers = 1;
+    let (outcome, host) = update(&forge, "1.2.3", &[]);
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.outputs["status"], "pr_opened", "{}", host.log_text());
+    let f = forge.borrow();
+    assert_eq!(f.branches.len(), 1, "one branch: {:?}", f.branches);
+    assert_eq!(f.pulls.len(), 1);
+    assert_eq!(f.pulls[0].head, f.branches[0].0, "the pull request comes from the branch the lost write made");
 }
