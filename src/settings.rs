@@ -418,7 +418,8 @@ impl Settings {
 
 /// Input lookup: names are case-insensitive and empty values count as unset.
 struct Inputs<'r> {
-    values: BTreeMap<String, &'r str>,
+    /// Names lower-cased, `-` and spaces as `_`.
+    values: Vec<(String, &'r str)>,
 }
 
 impl<'r> Inputs<'r> {
@@ -433,7 +434,8 @@ impl<'r> Inputs<'r> {
     }
 
     fn get(&self, input: Input) -> Option<&'r str> {
-        self.values.get(&input.name().to_ascii_lowercase()).copied()
+        let name = input.name().to_ascii_lowercase();
+        self.values.iter().rev().find(|(n, _)| *n == name).map(|(_, v)| *v)
     }
 
     /// The first of several inputs that is set, with the input used.

@@ -4,8 +4,8 @@
 //! next lines the two sides share) when it is large, so 20,000 changed values cost milliseconds,
 //! not minutes. Small diffs are exactly what `similar::TextDiff::from_lines` prints.
 
+use foldhash::HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use similar::{DiffOp, DiffTag};
 

@@ -5,7 +5,7 @@
 //! Only when the shape changes (a scalar becomes a mapping, keys are reordered) is a whole node
 //! replaced.
 
-use foldhash::{HashMap, HashSet, HashSetExt};
+use foldhash::HashMap;
 
 use crate::expr::Step;
 use crate::value::Value;
@@ -152,9 +152,13 @@ fn walk<'n>(
             let keys: Vec<&str> = entries.iter().map(|(k, _)| stream.key_text(k)).collect();
             // A repeated key's data is its last entry's value, at its first entry's position.
             let last_index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-            let mut seen = HashSet::new();
-            let old_order: Vec<&str> =
-                keys.iter().copied().filter(|k| seen.insert(*k) && new_map.contains_key(k)).collect();
+            let first_index: HashMap<&str, usize> = keys.iter().enumerate().rev().map(|(i, k)| (*k, i)).collect();
+            let old_order: Vec<&str> = keys
+                .iter()
+                .enumerate()
+                .filter(|(i, k)| first_index[*k] == *i && new_map.contains_key(**k))
+                .map(|(_, k)| *k)
+                .collect();
             // Kept keys must stay in order, and new keys must follow them; otherwise replace. A
             // mapping that keeps none of its keys is replaced whole (`{}` when emptied).
             let kept: Vec<&str> = new_map.keys().map(String::as_str).filter(|k| last_index.contains_key(k)).collect();

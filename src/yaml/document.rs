@@ -6,7 +6,6 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
 
 use crate::value::{Map, ScalarType, Value};
@@ -144,8 +143,30 @@ pub struct Stream<'s> {
     pub src: &'s str,
     /// The documents in order; a file with no content has one empty document.
     pub docs: Vec<Document<'s>>,
-    anchors: HashMap<usize, Node<'s>>,
-    aliased: HashSet<usize>,
+    anchors: ById<Node<'s>>,
+    aliased: ById<()>,
+}
+
+/// Values by anchor id. The parser numbers anchors from 1 up, so the ids are small and dense:
+/// a vector indexed by id serves where a hash map would.
+#[derive(Debug)]
+struct ById<T>(Vec<Option<T>>);
+
+impl<T> ById<T> {
+    fn new() -> Self {
+        ById(Vec::new())
+    }
+
+    fn get(&self, id: usize) -> Option<&T> {
+        self.0.get(id).and_then(Option::as_ref)
+    }
+
+    fn insert(&mut self, id: usize, value: T) {
+        if self.0.len() <= id {
+            self.0.resize_with(id + 1, || None);
+        }
+        self.0[id] = Some(value);
+    }
 }
 
 /// A YAML syntax error with its 1-based position.
@@ -200,14 +221,14 @@ impl<'s> Stream<'s> {
     pub fn parse(src: &'s str) -> Result<Self, SyntaxError> {
         let options = granit_parser::options! { emit_anchor_events: true };
         let mut docs = Vec::new();
-        let mut anchors = HashMap::new();
-        let mut aliased = HashSet::new();
+        let mut anchors = ById::new();
+        let mut aliased = ById::new();
         let mut stack: Vec<Open> = Vec::new();
         let mut doc_start = 0;
         let mut root: Option<Node<'s>> = None;
         // Values each anchored node stands for once aliases are expanded, open collections'
         // running totals, and how many values aliases add in all.
-        let mut weights: HashMap<usize, u64> = HashMap::new();
+        let mut weights: ById<u64> = ById::new();
         let mut open_weights: Vec<u64> = Vec::new();
         let mut expansion: u64 = 0;
         for event in Parser::new_from_str_with_options(src, options) {
@@ -242,13 +263,13 @@ impl<'s> Stream<'s> {
                             &src[range.clone()]
                         )));
                     }
-                    expansion = expansion.saturating_add(weights.get(&target).copied().unwrap_or(1));
+                    expansion = expansion.saturating_add(weights.get(target).copied().unwrap_or(1));
                     if expansion > MAX_ALIAS_EXPANSION {
                         return Err(refuse(format!(
                             "aliases expand to more than {MAX_ALIAS_EXPANSION} values (an alias bomb?)"
                         )));
                     }
-                    aliased.insert(target);
+                    aliased.insert(target, ());
                     Some(Node { kind: NodeKind::Alias { target }, span: range, anchor: 0, tag: None })
                 }
                 Event::SequenceStart(style, anchor, tag) => {
@@ -287,7 +308,7 @@ impl<'s> Stream<'s> {
             };
             if let Some(node) = complete {
                 let weight = match &node.kind {
-                    NodeKind::Alias { target } => weights.get(target).copied().unwrap_or(1),
+                    NodeKind::Alias { target } => weights.get(*target).copied().unwrap_or(1),
                     NodeKind::Scalar { .. } => 1,
                     NodeKind::Seq { .. } | NodeKind::Map { .. } => open_weights.pop().unwrap_or(1),
                 };
@@ -332,7 +353,7 @@ impl<'s> Stream<'s> {
                 Value::Map(map)
             }
             // Aliases nest at most as deep as anchors do; the bound stops alias bombs.
-            NodeKind::Alias { target } => match self.anchors.get(target) {
+            NodeKind::Alias { target } => match self.anchors.get(*target) {
                 Some(anchored) if depth < 64 => self.value_at_depth(anchored, depth + 1),
                 _ => Value::Null,
             },
@@ -361,7 +382,7 @@ impl<'s> Stream<'s> {
                     .zip(map.iter())
                     .all(|((k, n), (key, v))| self.key_text(k) == *key && self.holds_at_depth(n, v, depth))
             }
-            (NodeKind::Alias { target }, _) => match self.anchors.get(target) {
+            (NodeKind::Alias { target }, _) => match self.anchors.get(*target) {
                 Some(anchored) if depth < 64 => self.holds_at_depth(anchored, value, depth + 1),
                 _ => *value == Value::Null,
             },
@@ -380,14 +401,14 @@ impl<'s> Stream<'s> {
     /// The node an alias stands for (itself for any other node).
     pub fn resolve<'a>(&'a self, node: &'a Node<'s>) -> &'a Node<'s> {
         match node.kind {
-            NodeKind::Alias { target } => self.anchors.get(&target).unwrap_or(node),
+            NodeKind::Alias { target } => self.anchors.get(target).unwrap_or(node),
             _ => node,
         }
     }
 
     /// Whether an alias refers to anchor `id`.
     pub fn is_aliased(&self, id: usize) -> bool {
-        id != 0 && self.aliased.contains(&id)
+        id != 0 && self.aliased.get(id).is_some()
     }
 }
 
@@ -409,7 +430,7 @@ pub fn reads_as(src: &str, expected: &[Value]) -> bool {
     }
     let options = granit_parser::options! { emit_anchor_events: true };
     let mut stack: Vec<Frame<'_>> = Vec::new();
-    let mut anchors: HashMap<usize, &Value> = HashMap::new();
+    let mut anchors: ById<&Value> = ById::new();
     let mut docs = 0;
     let mut root_seen = false;
     for event in Parser::new_from_str_with_options(src, options) {
@@ -469,7 +490,7 @@ pub fn reads_as(src: &str, expected: &[Value]) -> bool {
                 }
             }
             Event::Alias(target)
-                if stack.iter().any(|frame| frame.anchor() == target) || anchors.get(&target) != Some(&want) =>
+                if stack.iter().any(|frame| frame.anchor() == target) || anchors.get(target) != Some(&want) =>
             {
                 return false;
             }

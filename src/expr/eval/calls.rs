@@ -314,7 +314,7 @@ impl Cx<'_> {
         };
         let place = self.new_place(value);
         if func == Func::Key {
-            self.keys.insert(place.doc);
+            self.keys.push(place.doc);
         }
         Ok(Out::of(vec![place]))
     }

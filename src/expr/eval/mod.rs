@@ -13,8 +13,6 @@
 //!
 //! Evaluation is pure: nothing outside `vars` and the source is read.
 
-use std::collections::{HashMap, HashSet};
-
 use regex_lite::Regex;
 
 use crate::value::{resolve_plain, Value};
@@ -150,20 +148,22 @@ pub(crate) struct Cx<'a> {
     vars: &'a Vars,
     source: &'a dyn Source,
     docs: Vec<Value>,
-    regexes: HashMap<String, Regex>,
+    /// Regexes compiled so far, by pattern.
+    regexes: Vec<(String, Regex)>,
     /// What assignments have stored so far, as [`ops::stored_size`] counts it.
     stored: usize,
     /// Variables in scope, innermost last.
     variables: Vec<(String, Vec<Place>)>,
-    /// Tags of computed documents (by document index).
-    tags: HashMap<usize, String>,
+    /// Tags of computed documents, by document index (ascending: documents are numbered in
+    /// the order they are made).
+    tags: Vec<(usize, String)>,
     /// Paths of the input whose values assignments replaced: their source tag, style and
     /// comments no longer apply.
     replaced: Vec<Vec<Step>>,
     /// Attributes set on places of the input, in order.
     attributes: Vec<AttributeChange>,
-    /// Computed documents that are keys (`key`'s outputs): their comments are not read.
-    keys: HashSet<usize>,
+    /// Computed documents that are keys (`key`'s outputs, ascending): their comments are not read.
+    keys: Vec<usize>,
 }
 
 impl<'a> Cx<'a> {
@@ -172,13 +172,13 @@ impl<'a> Cx<'a> {
             vars,
             source,
             docs: vec![input],
-            regexes: HashMap::new(),
+            regexes: Vec::new(),
             stored: 0,
             variables: Vec::new(),
-            tags: HashMap::new(),
+            tags: Vec::new(),
             replaced: Vec::new(),
             attributes: Vec::new(),
-            keys: HashSet::new(),
+            keys: Vec::new(),
         }
     }
 
@@ -200,7 +200,7 @@ impl<'a> Cx<'a> {
     fn new_tagged(&mut self, value: Value, tag: Option<String>) -> Place {
         let place = self.new_place(value);
         if let Some(tag) = tag {
-            self.tags.insert(place.doc, tag);
+            self.tags.push((place.doc, tag));
         }
         place
     }
@@ -232,8 +232,8 @@ impl<'a> Cx<'a> {
             return change.value.clone();
         }
         if place.path.is_empty() {
-            if let Some(tag) = self.tags.get(&place.doc) {
-                return tag.clone();
+            if let Ok(at) = self.tags.binary_search_by_key(&place.doc, |(doc, _)| *doc) {
+                return self.tags[at].1.clone();
             }
         }
         if self.is_original(place) {
@@ -523,7 +523,7 @@ impl<'a> Cx<'a> {
     }
 
     fn regex(&mut self, pattern: String, span: &Span) -> Result<Regex, ExprError> {
-        if let Some(regex) = self.regexes.get(&pattern) {
+        if let Some((_, regex)) = self.regexes.iter().find(|(p, _)| *p == pattern) {
             return Ok(regex.clone());
         }
         let regex = Regex::new(&pattern).map_err(|e| {
@@ -531,13 +531,16 @@ impl<'a> Cx<'a> {
             let detail = text.lines().rev().find_map(|l| l.strip_prefix("error: ")).unwrap_or(&text).to_string();
             self.error(ErrorKind::Regex, span, format!("invalid regular expression {pattern:?}: {detail}"))
         })?;
-        self.regexes.insert(pattern, regex.clone());
+        // Expressions use a few patterns; one that builds them from data is not cached past 64.
+        if self.regexes.len() < 64 {
+            self.regexes.push((pattern, regex.clone()));
+        }
         Ok(regex)
     }
 
     /// The functions that read an attribute of the current value.
     fn attribute(&self, attr: Attr, place: &Place, span: &Span) -> Result<Value, ExprError> {
-        if attr != Attr::Tag && self.keys.contains(&place.doc) {
+        if attr != Attr::Tag && self.keys.binary_search(&place.doc).is_ok() {
             return Err(self.error(
                 ErrorKind::Unsupported,
                 span,

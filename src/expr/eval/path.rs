@@ -62,15 +62,18 @@ impl Cx<'_> {
         if !map.contains_key(MERGE_KEY) {
             return map.keys().map(|k| place.child(Step::Key(k.clone()))).collect();
         }
-        let mut order: Vec<String> = Vec::new();
-        let mut at: std::collections::HashMap<String, Place> = std::collections::HashMap::new();
+        // Each key once, where it was first seen, with the place it reads from in the end.
+        let mut entries: Vec<(String, Place)> = Vec::new();
+        fn set(entries: &mut Vec<(String, Place)>, key: &str, at: Place) {
+            match entries.iter_mut().find(|(k, _)| k == key) {
+                Some(entry) => entry.1 = at,
+                None => entries.push((key.to_string(), at)),
+            }
+        }
         let merged = place.child(Step::Key(MERGE_KEY.to_string()));
         for (key, value) in map.iter() {
             if key != MERGE_KEY {
-                if !order.contains(key) {
-                    order.push(key.clone());
-                }
-                at.insert(key.clone(), place.child(Step::Key(key.clone())));
+                set(&mut entries, key, place.child(Step::Key(key.clone())));
                 continue;
             }
             let sources: Vec<(Place, &crate::value::Map)> = match value {
@@ -88,17 +91,18 @@ impl Cx<'_> {
             };
             for (source, m) in sources {
                 for k in m.keys() {
-                    let explicit = map.contains_key(k);
-                    if !order.contains(k) {
-                        order.push(k.clone());
-                    }
-                    if !explicit {
-                        at.insert(k.clone(), source.child(Step::Key(k.clone())));
+                    if map.contains_key(k) {
+                        // A key written in the map wins; it keeps its first place in the order.
+                        if !entries.iter().any(|(e, _)| e == k) {
+                            set(&mut entries, k, place.child(Step::Key(k.clone())));
+                        }
+                    } else {
+                        set(&mut entries, k, source.child(Step::Key(k.clone())));
                     }
                 }
             }
         }
-        order.into_iter().map(|k| at.remove(&k).expect("each key has a place")).collect()
+        entries.into_iter().map(|(_, at)| at).collect()
     }
 
     /// `target[key]` / `target.key`, as yq traverses: map keys by text (with yq's `*`/`?`

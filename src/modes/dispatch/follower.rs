@@ -9,7 +9,7 @@
 //! | Gitea 1.25 | its title (`run-name` with the dispatch id) in `/actions/runs` (owners) or `/actions/tasks` (anyone who reads) | `/actions/runs/{id}` or `/actions/tasks` |
 //! | Gitea 1.24 | nothing: its commit (`Gitops-Dispatch-Id` trailer) | the tasks of runs newer than the dispatch |
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::engine;
 use crate::forge::{
@@ -80,7 +80,7 @@ pub(super) struct Follower<'f, H> {
     /// The run's page, once known.
     run_url: String,
     /// Messages of API errors already shown as warnings (later ones go to the debug log).
-    warned: BTreeSet<String>,
+    warned: Vec<String>,
     /// Whether listing runs was refused (Gitea 1.25 for non-owners): runs are looked for in
     /// the tasks instead.
     runs_forbidden: bool,
@@ -106,7 +106,7 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
             web,
             repo_page,
             run_url: String::new(),
-            warned: BTreeSet::new(),
+            warned: Vec::new(),
             runs_forbidden: false,
         }
     }
@@ -128,7 +128,9 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
     /// Shows an API error met while polling: the first time as a warning, later at debug level.
     fn note(&mut self, what: &str, error: &ApiError) {
         let text = format!("{what}: {error}");
-        if self.warned.insert(error.to_string()) {
+        let message = error.to_string();
+        if !self.warned.contains(&message) {
+            self.warned.push(message);
             self.host.warning(&format!("{text} (still waiting)"));
         } else {
             self.host.log(Level::Debug, &text);

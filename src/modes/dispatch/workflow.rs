@@ -20,11 +20,18 @@ pub(crate) struct DeclaredInput {
 /// What the workflow file declares.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Declaration {
-    /// The `workflow_dispatch` inputs.
-    pub inputs: BTreeMap<String, DeclaredInput>,
+    /// The `workflow_dispatch` inputs, in the file's order.
+    pub inputs: Vec<(String, DeclaredInput)>,
     /// Whether its `run-name` carries `inputs.dispatch_id`, so Gitea 1.25+ titles its runs with
     /// the dispatch id.
     pub run_name_has_dispatch_id: bool,
+}
+
+impl Declaration {
+    /// The declared input `name`.
+    pub fn input(&self, name: &str) -> Option<&DeclaredInput> {
+        self.inputs.iter().find(|(n, _)| n == name).map(|(_, d)| d)
+    }
 }
 
 /// Reads a workflow file; `None` when it has no `workflow_dispatch` trigger.
@@ -37,15 +44,13 @@ pub(crate) fn declaration(workflow_yaml: &str) -> Option<Declaration> {
     // YAML 1.1 readers turn the key `on` into `true`; 1.2 keeps it.
     let on = root.get("on").or_else(|| root.get("true"))?;
     let trigger = match on {
-        Value::String(s) if s == "workflow_dispatch" => return declared(BTreeMap::new()),
-        Value::Seq(items) if items.contains(&Value::String("workflow_dispatch".into())) => {
-            return declared(BTreeMap::new())
-        }
+        Value::String(s) if s == "workflow_dispatch" => return declared(Vec::new()),
+        Value::Seq(items) if items.contains(&Value::String("workflow_dispatch".into())) => return declared(Vec::new()),
         Value::Map(map) => map.get("workflow_dispatch")?,
         _ => return None,
     };
-    let Value::Map(trigger) = trigger else { return declared(BTreeMap::new()) };
-    let Some(Value::Map(inputs)) = trigger.get("inputs") else { return declared(BTreeMap::new()) };
+    let Value::Map(trigger) = trigger else { return declared(Vec::new()) };
+    let Some(Value::Map(inputs)) = trigger.get("inputs") else { return declared(Vec::new()) };
     declared(
         inputs
             .iter()
@@ -111,33 +116,28 @@ pub(crate) fn inputs_to_send(
     ours: BTreeMap<String, String>,
     log: &impl Log,
 ) -> Result<BTreeMap<String, String>, Refusal> {
-    let declared = &declaration.inputs;
-    if let Some((missing, _)) = declared.iter().find(|(name, d)| d.required && !ours.contains_key(*name)) {
+    if let Some((missing, _)) = declaration.inputs.iter().find(|(name, d)| d.required && !ours.contains_key(name)) {
         return Err(format!(
             "{workflow} requires input '{missing}', which gitops-action does not send; it sends {}",
             ours.keys().cloned().collect::<Vec<_>>().join(", ")
         ));
     }
-    if declared.is_empty() {
+    if declaration.inputs.is_empty() {
         return Ok(BTreeMap::new());
     }
     for name in ["dispatch_id", "file", "yq_tpl", "version"] {
-        if !declared.contains_key(name) {
+        if declaration.input(name).is_none() {
             log.warning(&format!("{workflow} declares no input '{name}'; it is not sent"));
         }
     }
-    Ok(ours.into_iter().filter(|(k, v)| declared.get(k).is_some_and(|d| d.required || !v.is_empty())).collect())
+    Ok(ours.into_iter().filter(|(k, v)| declaration.input(k).is_some_and(|d| d.required || !v.is_empty())).collect())
 }
 
 /// How many inputs with values a dispatch carries as Forgejo counts them for its
 /// `LIMIT_DISPATCH_INPUTS`: declared inputs that get a value or have a default
 /// (services/actions/workflows.go Dispatch @v12.0.4).
 pub(crate) fn counted_inputs(declaration: &Declaration, sent: &BTreeMap<String, String>) -> usize {
-    declaration
-        .inputs
-        .iter()
-        .filter(|(name, d)| d.has_default || sent.get(*name).is_some_and(|v| !v.is_empty()))
-        .count()
+    declaration.inputs.iter().filter(|(name, d)| d.has_default || sent.get(name).is_some_and(|v| !v.is_empty())).count()
 }
 
 #[cfg(test)]
@@ -148,9 +148,9 @@ mod tests {
     fn workflow_inputs_are_read_from_any_on_form() {
         let wf = "run-name: \"GitOps (${{ inputs.dispatch_id }})\"\non:\n  workflow_dispatch:\n    inputs:\n      version: {required: true}\n      dispatch_id: {required: false, default: ''}\n      env: {default: dev}\n";
         let d = declaration(wf).unwrap();
-        assert_eq!(d.inputs["version"], DeclaredInput { required: true, has_default: false });
-        assert_eq!(d.inputs["dispatch_id"], DeclaredInput { required: false, has_default: false });
-        assert!(d.inputs["env"].has_default);
+        assert_eq!(d.input("version"), Some(&DeclaredInput { required: true, has_default: false }));
+        assert_eq!(d.input("dispatch_id"), Some(&DeclaredInput { required: false, has_default: false }));
+        assert!(d.input("env").unwrap().has_default);
         assert!(d.run_name_has_dispatch_id);
         assert_eq!(declaration("on: [push, workflow_dispatch]\n").map(|d| d.inputs.len()), Some(0));
         assert!(!declaration("on: workflow_dispatch\n").unwrap().run_name_has_dispatch_id);
