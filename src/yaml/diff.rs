@@ -156,7 +156,7 @@ fn walk<'n>(
             let old_order: Vec<&str> = keys
                 .iter()
                 .enumerate()
-                .filter(|(i, k)| first_index[*k] == *i && new_map.contains_key(**k))
+                .filter(|(i, k)| first_index[*k] == *i && new_map.contains_key(k))
                 .map(|(_, k)| *k)
                 .collect();
             // Kept keys must stay in order, and new keys must follow them; otherwise replace. A
