@@ -92,12 +92,18 @@ pub fn run(settings: &ReportSettings, host: &(impl Files + Log)) -> Outcome {
                     (false, false) => markdown::text(&row.repo),
                     (false, true) => markdown::link(&row.repo, &format!("{server}/{}", row.repo)),
                 };
+                // A summary line names no pull request: a proposed version links to the
+                // repository's open pull requests, where it waits.
+                let status = if linked && row.status == Status::PrOpened.as_str() {
+                    markdown::link(&row.status, &format!("{server}/{}/pulls", row.repo))
+                } else {
+                    markdown::text(&row.status)
+                };
                 table.push_str(&format!(
-                    "| {} | {} | {} | {} | {commit} | {repo} |\n",
+                    "| {} | {} | {} | {status} | {commit} | {repo} |\n",
                     icon(&row.status),
                     markdown::text(&row.component),
                     markdown::code(&row.version),
-                    markdown::text(&row.status)
                 ));
             }
             Err(why) => {
@@ -206,6 +212,20 @@ mod tests {
         assert_eq!(out.outputs["rows"], "2");
         assert_eq!(out.outputs["malformed"], "1");
         assert_eq!(log.0.borrow().len(), 1);
+    }
+
+    #[test]
+    fn a_proposed_version_links_to_the_open_pull_requests() {
+        let settings = ReportSettings {
+            lines: "app|1.2.3|pr_opened||niko/gitops\n".into(),
+            link_base: LinkBase::Given("https://git.example".into()),
+        };
+        let out = run(&settings, &Lines::default());
+        assert!(
+            out.summary.contains("| 🔀 | app | `1.2.3` | [pr\\_opened](https://git.example/niko/gitops/pulls) | — |"),
+            "{}",
+            out.summary
+        );
     }
 
     #[test]
