@@ -17,6 +17,7 @@ use crate::forge::{shorten, MERGE_STYLES};
 use crate::gitops::is_commit_sha;
 use crate::gitops::policy::{FilePolicy, PathPolicy};
 use crate::secrets::{url_has_credentials, Secrets};
+use crate::sorting::string_map;
 use crate::value::Value;
 use crate::yaml::document::Stream;
 
@@ -602,16 +603,16 @@ pub fn named_values(
     dispatch_id: Option<&str>,
     tag_prefix: Option<&str>,
 ) -> Vars {
-    [
-        ("VERSION", Some(version)),
-        ("SOURCE_REPO", source_repo),
-        ("SOURCE_COMMIT", source_commit),
-        ("DISPATCH_ID", dispatch_id),
-        ("GIT_TAG_PREFIX", tag_prefix),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.unwrap_or_default().to_string()))
-    .collect()
+    string_map(
+        [
+            ("VERSION", Some(version)),
+            ("SOURCE_REPO", source_repo),
+            ("SOURCE_COMMIT", source_commit),
+            ("DISPATCH_ID", dispatch_id),
+            ("GIT_TAG_PREFIX", tag_prefix),
+        ]
+        .map(|(k, v)| (k.to_string(), v.unwrap_or_default().to_string())),
+    )
 }
 
 // Not inlined into `Settings::parse`: the wasm engine compiles a function when it is first
@@ -756,15 +757,12 @@ fn env_json(inputs: &Inputs<'_>) -> Result<BTreeMap<String, String>, SettingsErr
     let object = value
         .as_object()
         .ok_or_else(|| bad(Input::EnvJson, "must be a JSON object like {\"GITEA_API_URL\": \"https://…\"}"))?;
-    Ok(object
-        .iter()
-        .filter_map(|(k, v)| match v {
-            serde_json::Value::String(s) => Some((k.clone(), s.clone())),
-            serde_json::Value::Number(n) => Some((k.clone(), n.to_string())),
-            serde_json::Value::Bool(b) => Some((k.clone(), b.to_string())),
-            _ => None,
-        })
-        .collect())
+    Ok(string_map(object.iter().filter_map(|(k, v)| match v {
+        serde_json::Value::String(s) => Some((k.clone(), s.clone())),
+        serde_json::Value::Number(n) => Some((k.clone(), n.to_string())),
+        serde_json::Value::Bool(b) => Some((k.clone(), b.to_string())),
+        _ => None,
+    })))
 }
 
 // Not inlined into `Settings::parse`: the wasm engine compiles a function when it is first

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::gitops::is_commit_sha;
+use crate::sorting::string_map;
 
 /// `GET /version`.
 #[derive(Clone, Debug, Deserialize)]
@@ -285,7 +286,7 @@ impl Run {
             .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
             .and_then(|p| p.get("inputs").cloned())
             .and_then(|i| i.as_object().cloned())
-            .map(|o| o.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_string()))).collect())
+            .map(|o| string_map(o.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_string())))))
             .unwrap_or_default();
         let title = if value.get("display_title").is_some() { text("display_title") } else { text("title") };
         Some(Run {

@@ -384,10 +384,7 @@ pub(crate) fn go_float(f: f64) -> String {
         return if f.is_sign_negative() { "-0" } else { "0" }.into();
     }
     let sign = if f < 0.0 { "-" } else { "" };
-    let scientific = format!("{:e}", f.abs());
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let (digits, exponent) = shortest_digits(f.abs());
     if !(-4..6).contains(&exponent) {
         let (first, rest) = digits.split_at(1);
         let fraction = if rest.is_empty() { String::new() } else { format!(".{rest}") };
@@ -405,6 +402,23 @@ pub(crate) fn go_float(f: f64) -> String {
         format!("{int}.{frac}")
     };
     format!("{sign}{body}")
+}
+
+/// The shortest digits that read back as `f` (finite, positive), without leading or trailing
+/// zeros, and the decimal exponent of the first: `1500.0` gives `("15", 3)`. They come from
+/// zmij, the formatter serde_json already carries, so the core links no second float printer.
+fn shortest_digits(f: f64) -> (String, i32) {
+    let mut buffer = zmij::Buffer::new();
+    let text = buffer.format_finite(f);
+    let (mantissa, shift) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (int, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all = format!("{int}{fraction}");
+    let leading_zeros = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_matches('0').to_string();
+    (digits, int.len() as i32 - 1 - leading_zeros as i32 + shift)
 }
 
 /// yq's `==`: null equals only null; numbers compare by value; other scalars compare by text,
@@ -533,6 +547,35 @@ mod tests {
         assert_eq!(go_float(f64::INFINITY), ".inf");
         assert_eq!(go_float(f64::NAN), ".nan");
         assert_eq!(go_float(-0.0), "-0");
+    }
+
+    #[test]
+    fn shortest_digits_match_the_standard_library() {
+        // Bit patterns spread over the whole range of finite positive doubles.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..100_000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let f = f64::from_bits(state >> 1);
+            if !f.is_finite() || f == 0.0 {
+                continue;
+            }
+            let std = format!("{f:e}");
+            let (mantissa, exponent) = std.split_once('e').unwrap();
+            let (std_digits, std_exponent) = (mantissa.replace('.', ""), exponent.parse::<i32>().unwrap());
+            let (digits, exponent) = shortest_digits(f);
+            assert_eq!((digits.len(), exponent), (std_digits.len(), std_exponent), "{f:e}");
+            let back: f64 = format!("{}.{}e{exponent}", &digits[..1], &digits[1..]).parse().unwrap();
+            assert_eq!(back, f, "{digits} e{exponent} does not read back");
+            if digits != std_digits {
+                // A tie between two shortest candidates: Go rounds half to even
+                // (strconv/ftoaryu.go, ryuDigits32); Rust's printer rounds up.
+                let last = |d: &str| d.as_bytes()[d.len() - 1] - b'0';
+                assert_eq!(digits[..digits.len() - 1], std_digits[..std_digits.len() - 1], "{f:e}");
+                assert_eq!((last(&digits) % 2, last(&std_digits)), (0, last(&digits) + 1), "{f:e}");
+            }
+        }
+        // 162214972029042.125 lies halfway between ...042.12 and ...042.13.
+        assert_eq!(go_float(162_214_972_029_042.0 + 0.125), "1.6221497202904212e+14");
     }
 
     #[test]

@@ -22,6 +22,7 @@ use crate::gitops::trailers::{is_seed_subject, trailer, CommitMessage, DISPATCH_
 use crate::gitops::version::{downgrade, newer_version};
 use crate::host::{Clock, Http, Level, Log};
 use crate::settings::{named_values, DispatchSettings};
+use crate::sorting::string_map;
 
 use super::{poll_delay_ms, set_status, workflow, Report, MAX_DISPATCHES};
 
@@ -378,7 +379,7 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
                 self.host.info(&format!(
                     "runs of {} still run after {} s; dispatching anyway",
                     self.settings.workflow,
-                    QUIET_WAIT_MS / 1000.0
+                    QUIET_WAIT_MS as u64 / 1000
                 ));
                 return true;
             }
@@ -393,18 +394,18 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
     /// The inputs this action has for the GitOps workflow.
     fn our_inputs(&self) -> BTreeMap<String, String> {
         let s = self.settings;
-        [
-            ("file", s.file.clone()),
-            ("yq_tpl", s.expression.source().to_string()),
-            ("version", s.version.clone()),
-            ("source_repo", s.source_repo.clone()),
-            ("source_commit", s.source_commit.clone()),
-            ("dispatch_id", self.id.to_string()),
-            ("git_tag_prefix", s.tag_prefix.clone().unwrap_or_default()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+        string_map(
+            [
+                ("file", s.file.clone()),
+                ("yq_tpl", s.expression.source().to_string()),
+                ("version", s.version.clone()),
+                ("source_repo", s.source_repo.clone()),
+                ("source_commit", s.source_commit.clone()),
+                ("dispatch_id", self.id.to_string()),
+                ("git_tag_prefix", s.tag_prefix.clone().unwrap_or_default()),
+            ]
+            .map(|(k, v)| (k.to_string(), v)),
+        )
     }
 
     fn timed_out_detail(&self) -> String {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::forge::{Forge, Release};
 use crate::host::{Clock, Http, Log};
+use crate::sorting::string_map;
 use crate::value::Value;
 use crate::yaml::document::Stream;
 
@@ -130,7 +131,7 @@ pub(crate) fn inputs_to_send(
             log.warning(&format!("{workflow} declares no input '{name}'; it is not sent"));
         }
     }
-    Ok(ours.into_iter().filter(|(k, v)| declaration.input(k).is_some_and(|d| d.required || !v.is_empty())).collect())
+    Ok(string_map(ours.into_iter().filter(|(k, v)| declaration.input(k).is_some_and(|d| d.required || !v.is_empty()))))
 }
 
 /// How many inputs with values a dispatch carries as Forgejo counts them for its
