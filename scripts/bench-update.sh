@@ -16,12 +16,14 @@
 #      is added as a separate, clearly labelled ESTIMATE: its published linux-amd64 v4 size
 #      (11,440,312 bytes, v4.47.1, from the release tarball listing quoted in mikefarah/yq
 #      issue #2437) divided by an assumed bandwidth (BENCH_BANDWIDTH_MBIT, default 100 Mbit/s).
-# Prints medians (and min/max) of both, the API calls per update against the target (<= 4 for
-# an uncontended update), and whether update beats the baseline. ~30 s for RUNS=10.
+# Prints medians (and min/max) of both; the update's time outside the API (start to exit with no
+# call in flight, from the sandbox's request log), split into start-up and the tail, against
+# half the fetch-based shim's figure (issue #15); the API calls per update against the target
+# (<= 4 for an uncontended update); and whether update beats the baseline. ~30 s for RUNS=10.
 #
 # Needs the corpus: $GITOPS_CORPUS or ../shared/corpus. Without it, it says so and skips
 # everything (exit 0). Needs git (git http-backend) and dist/ built; not act.
-# Usage: scripts/bench-update.sh [RUNS (default 10)]
+# Usage: scripts/bench-update.sh [RUNS (default 10)] [DIST_DIR (default dist; another build to compare)]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -34,4 +36,4 @@ if [ ! -d "$corpus/helm-bitnami" ]; then
   echo "  nothing was measured."
   exit 0
 fi
-exec node "$ROOT/scripts/bench/update.mjs" "$(cd "$corpus" && pwd)" "$runs"
+exec node "$ROOT/scripts/bench/update.mjs" "$(cd "$corpus" && pwd)" "$runs" ${2:+"$(cd "$2" && pwd)"}

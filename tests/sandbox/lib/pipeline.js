@@ -39,7 +39,7 @@ const pipeline = {
     const u = new URL(req.url, 'http://127.0.0.1');
     const pathname = u.pathname;
     if (pathname.startsWith('/_sandbox/') || pathname === '/_sandbox') return this.handleAdmin(req, res, u);
-    const entry = { seq: ++this.requestSeq, via: req.via || 'public', method: req.method, path: pathname, query: u.search.slice(1), status: 0, durationMs: 0, user: null, route: null, operationId: null, faults: [], at: nowIso() };
+    const entry = { seq: ++this.requestSeq, via: req.via || 'public', method: req.method, path: pathname, query: u.search.slice(1), status: 0, startedMs: performance.now(), durationMs: 0, user: null, route: null, operationId: null, faults: [], at: nowIso() };
     this.requests.push(entry);
     if (this.requests.length > 200000) this.requests.splice(0, this.requests.length - 200000);
     const done = (status) => {
