@@ -550,7 +550,7 @@ mod tests {
     }
 
     #[test]
-    fn shortest_digits_match_the_standard_library() {
+    fn shortest_digits_are_std_s_but_ties_round_to_even() {
         // Bit patterns spread over the whole range of finite positive doubles.
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         for _ in 0..100_000 {
