@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startSandbox, api, b64, violations, quietSeed, waitRun } from './helpers.mjs';
+import { addFault, startSandbox, api, b64, violations, quietSeed, waitRun } from './helpers.mjs';
 
 const gitEnv = { PATH: process.env.PATH, HOME: os.tmpdir(), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0' };
 const gitc = (args, cwd) => promisify(execFile)('git', args, { cwd, env: gitEnv });
@@ -28,15 +28,10 @@ describe('faults', () => {
     assert.deepEqual(v, []);
   });
 
-  const addFault = async (f) => {
-    const r = await api(sb, 'POST', '/_sandbox/faults', { body: f });
-    assert.equal(r.status, 201, r.text);
-    return r.body;
-  };
   const fault = async (id) => (await api(sb, 'GET', `/_sandbox/faults/${id}`)).body;
 
   it('latency delays matching requests only', async () => {
-    const f = await addFault({ route: 'GET /api/v1/repos/{owner}/{repo}', kind: 'latency', ms: 300, count: 1 });
+    const f = await addFault(sb, { route: 'GET /api/v1/repos/{owner}/{repo}', kind: 'latency', ms: 300, count: 1 });
     let t = Date.now();
     assert.equal((await api(sb, 'GET', R, { token: T['niko-pat'] })).status, 200);
     assert.ok(Date.now() - t >= 290, 'delayed');
@@ -47,29 +42,29 @@ describe('faults', () => {
   });
 
   it('502/503/504 bursts: `count` responses, then the real answer', async () => {
-    const f = await addFault({ route: 'GET /api/v1/version', kind: 'status', status: 503, count: 2 });
+    const f = await addFault(sb, { route: 'GET /api/v1/version', kind: 'status', status: 503, count: 2 });
     assert.equal((await api(sb, 'GET', '/version')).status, 503);
     assert.equal((await api(sb, 'GET', '/version')).status, 503);
     assert.equal((await api(sb, 'GET', '/version')).status, 200);
     assert.equal((await fault(f.id)).hits, 2);
-    const g = await addFault({ route: '* /api/v1/version', kind: '502' });
+    const g = await addFault(sb, { route: '* /api/v1/version', kind: '502' });
     const r = await api(sb, 'GET', '/version');
     assert.equal(r.status, 502);
     assert.match(r.headers.get('content-type'), /text\/html/, 'a proxy error page, not JSON');
     assert.equal((await fault(g.id)).hits, 1);
-    await addFault({ regex: '^GET /api/v1/version$', kind: '504' });
+    await addFault(sb, { regex: '^GET /api/v1/version$', kind: '504' });
     assert.equal((await api(sb, 'GET', '/version')).status, 504);
   });
 
   it('`skip` lets the first matching requests through', async () => {
-    await addFault({ route: 'GET /api/v1/version', kind: 'status', status: 502, skip: 1 });
+    await addFault(sb, { route: 'GET /api/v1/version', kind: 'status', status: 502, skip: 1 });
     assert.equal((await api(sb, 'GET', '/version')).status, 200);
     assert.equal((await api(sb, 'GET', '/version')).status, 502);
     assert.equal((await api(sb, 'GET', '/version')).status, 200);
   });
 
   it('429 with Retry-After', async () => {
-    await addFault({ route: 'GET /api/v1/repos/{owner}/{repo}/commits', kind: 'rate-limit', retryAfter: 7 });
+    await addFault(sb, { route: 'GET /api/v1/repos/{owner}/{repo}/commits', kind: 'rate-limit', retryAfter: 7 });
     const r = await api(sb, 'GET', `${R}/commits`, { token: T['niko-pat'] });
     assert.equal(r.status, 429);
     assert.equal(r.headers.get('retry-after'), '7');
@@ -78,7 +73,7 @@ describe('faults', () => {
   it('a dropped connection: the client gets a network error and nothing happens', async () => {
     const before = (await api(sb, 'GET', '/_sandbox/repos/niko/gitops/commits')).body.length;
     const cur = await api(sb, 'GET', `${R}/contents/README.md`, { token: T['niko-pat'] });
-    const f = await addFault({ route: 'PUT /api/v1/repos/{owner}/{repo}/contents/{filepath}', kind: 'drop' });
+    const f = await addFault(sb, { route: 'PUT /api/v1/repos/{owner}/{repo}/contents/{filepath}', kind: 'drop' });
     await assert.rejects(api(sb, 'PUT', `${R}/contents/README.md`, { token: T['niko-pat'], body: { content: b64('dropped\n'), sha: cur.body.sha } }));
     assert.equal((await api(sb, 'GET', '/_sandbox/repos/niko/gitops/commits')).body.length, before);
     assert.equal((await fault(f.id)).hits, 1);
@@ -86,7 +81,7 @@ describe('faults', () => {
 
   it('a lost response: the client gets a network error although the commit landed', async () => {
     const cur = await api(sb, 'GET', `${R}/contents/README.md`, { token: T['niko-pat'] });
-    const f = await addFault({ route: 'PUT /api/v1/repos/{owner}/{repo}/contents/{path}', kind: 'lost-response' });
+    const f = await addFault(sb, { route: 'PUT /api/v1/repos/{owner}/{repo}/contents/{path}', kind: 'lost-response' });
     await assert.rejects(api(sb, 'PUT', `${R}/contents/README.md`, { token: T['niko-pat'], body: { content: b64('landed\n'), sha: cur.body.sha, message: 'lost answer' } }));
     const log = (await api(sb, 'GET', '/_sandbox/repos/niko/gitops/commits')).body;
     assert.equal(log[0].message, 'lost answer\n');
@@ -106,12 +101,12 @@ describe('faults', () => {
       writeFileSync(path.join(tmp, 'w', 'pushed.txt'), 'x\n');
       await gitc(['add', 'pushed.txt'], path.join(tmp, 'w'));
       await gitc(['-c', 'user.name=N', '-c', 'user.email=n@e', 'commit', '-qm', 'lost push'], path.join(tmp, 'w'));
-      const f = await addFault({ route: 'POST /{owner}/{repo}.git/git-receive-pack', kind: 'lost-response' });
+      const f = await addFault(sb, { route: 'POST /{owner}/{repo}.git/git-receive-pack', kind: 'lost-response' });
       await assert.rejects(gitc(['push', '-q', 'origin', 'main'], path.join(tmp, 'w')));
       const log = (await api(sb, 'GET', '/_sandbox/repos/niko/gitops/commits')).body;
       assert.equal(log[0].message, 'lost push\n', 'the push landed');
       assert.equal((await fault(f.id)).hits, 1);
-      await addFault({ route: 'GET /{owner}/{repo}.git/info/refs', kind: 'status', status: 503 });
+      await addFault(sb, { route: 'GET /{owner}/{repo}.git/info/refs', kind: 'status', status: 503 });
       await assert.rejects(gitc(['clone', '-q', remote, path.join(tmp, 'w2')]), /503/);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
@@ -119,7 +114,7 @@ describe('faults', () => {
   });
 
   it('a run that fails and a run that hangs', async () => {
-    await addFault({ route: 'RUN niko/gitops/deploy.yaml', kind: 'run-fail' });
+    await addFault(sb, { route: 'RUN niko/gitops/deploy.yaml', kind: 'run-fail' });
     const d1 = await api(sb, 'POST', `${R}/actions/workflows/deploy.yaml/dispatches?return_run_details=true`, { token: T['niko-pat'], body: { ref: 'main', inputs: { version: '1' } } });
     const r1 = await waitRun(sb, d1.body.workflow_run_id, 'completed', 10000);
     assert.equal(r1.conclusion, 'failure');
@@ -128,7 +123,7 @@ describe('faults', () => {
     assert.equal(api1.body.status, 'completed');
     assert.equal(api1.body.conclusion, 'failure');
 
-    const f = await addFault({ route: 'RUN niko/gitops/deploy.yaml', kind: 'run-hang' });
+    const f = await addFault(sb, { route: 'RUN niko/gitops/deploy.yaml', kind: 'run-hang' });
     const d2 = await api(sb, 'POST', `${R}/actions/workflows/deploy.yaml/dispatches?return_run_details=true`, { token: T['niko-pat'], body: { ref: 'main', inputs: { version: '2' } } });
     const r2 = await waitRun(sb, d2.body.workflow_run_id, 'completed', 1500);
     assert.equal(r2.status, 'in_progress', 'still running');

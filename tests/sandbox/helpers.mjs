@@ -1,4 +1,5 @@
 // Shared helpers for the sandbox's own tests (and for end-to-end tests that use the sandbox).
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -69,6 +70,27 @@ export const unb64 = (s) => Buffer.from(s, 'base64').toString();
 
 export async function violations(sb) {
   return (await api(sb, 'GET', '/_sandbox/violations')).body;
+}
+
+// The body of a GET (of the API, or of a /_sandbox/ view).
+export const get = async (sb, p) => (await api(sb, 'GET', p)).body;
+
+// Adds a fault (README "Faults") and returns it with its id; a fault the sandbox refuses fails the test.
+export async function addFault(sb, fault) {
+  const r = await api(sb, 'POST', '/_sandbox/faults', { body: fault });
+  assert.equal(r.status, 201, r.text);
+  return r.body;
+}
+
+// Stops the sandbox at the end of an end-to-end suite, checking what every such suite must
+// leave behind: no run still queued or running, and no request or response that broke the spec.
+export async function stopChecked(sb) {
+  if (!sb) return;
+  const open = (await get(sb, '/_sandbox/runs')).filter((r) => r.status !== 'completed');
+  const broken = await violations(sb);
+  await sb.stop();
+  assert.deepEqual(open.map((r) => `${r.id} ${r.repo} ${r.status}`), [], 'every run finished');
+  assert.deepEqual(broken, [], 'no request or response broke the spec');
 }
 
 export async function clearViolations(sb) {

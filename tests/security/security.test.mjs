@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { REPO_ROOT, actionUsesFor, api, ensureAct, startSandbox, violations, waitRun } from '../sandbox/helpers.mjs';
+import { REPO_ROOT, actionUsesFor, api, ensureAct, get, startSandbox, stopChecked, violations, waitRun } from '../sandbox/helpers.mjs';
 import { runStep } from '../runner-files.mjs';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'gitops-repo');
@@ -76,7 +76,6 @@ function seed(flavor) {
   };
 }
 
-const get = async (sb, p) => (await api(sb, 'GET', p)).body;
 const history = (sb, repo) => get(sb, `/_sandbox/repos/${repo}/commits`);
 const rawFile = async (sb, repo, file) => (await api(sb, 'GET', `/_sandbox/repos/${repo}/file?path=${encodeURIComponent(file)}`)).text;
 const runsOf = async (sb, repo) => (await get(sb, '/_sandbox/runs')).filter((r) => r.repo === repo);
@@ -90,14 +89,7 @@ describe('the self-modifying dispatch', () => {
         if (act.skip) throw new Error(act.skip);
         sb = await startSandbox({ flavor, seed: seed(flavor), actPath: act.path, capacity: 4 });
       });
-      after(async () => {
-        if (!sb) return;
-        const open = (await get(sb, '/_sandbox/runs')).filter((r) => r.status !== 'completed');
-        const broken = await violations(sb);
-        await sb.stop();
-        assert.deepEqual(open.map((r) => `${r.id} ${r.repo} ${r.status}`), [], 'every run finished');
-        assert.deepEqual(broken, [], 'no request or response broke the spec');
-      });
+      after(() => stopChecked(sb));
 
       test('through act: a consumer dispatching an edit of the GitOps workflow itself is refused, with the example policy and without any; nothing is committed', { timeout: 240_000 }, async () => {
         const cases = [
