@@ -380,11 +380,13 @@ impl<'h, H: Http + Clock> Forge<'h, H> {
         written_commit(&call_name("PUT", &path), &response)
     }
 
-    /// `POST /repos/{repo}/contents` (ChangeFiles): several files in one commit.
+    /// `POST /repos/{repo}/contents` (ChangeFiles): several files in one commit on `branch` (the
+    /// default branch when `None`), or with `new_branch` on a new branch made from it.
     pub async fn change_files(
         &self,
         repo: &str,
         branch: Option<&str>,
+        new_branch: Option<&str>,
         message: &str,
         files: &[ChangeFileOperation],
     ) -> Result<CommitRef, ApiError> {
@@ -392,6 +394,9 @@ impl<'h, H: Http + Clock> Forge<'h, H> {
         let mut body = serde_json::json!({ "message": message, "files": files });
         if let Some(branch) = branch {
             body["branch"] = branch.into();
+        }
+        if let Some(new_branch) = new_branch {
+            body["new_branch"] = new_branch.into();
         }
         let path = format!("/repos/{repo}/contents");
         let response = self.request("POST", &path, Some(body.to_string())).await?;

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::host::{Clock, Http};
 
 use super::model::{ChangeFileOperation, CommitRef};
-use super::{call_name, encode_path, encode_query, parse_body, written_commit, ApiError, Forge};
+use super::{call_name, encode_path, encode_query, parse_body, ApiError, Forge};
 
 /// `Branch`: its head commit.
 #[derive(Clone, Debug, Deserialize)]
@@ -125,11 +125,7 @@ impl<H: Http + Clock> Forge<'_, H> {
         message: &str,
         files: &[ChangeFileOperation],
     ) -> Result<CommitRef, ApiError> {
-        let message = self.secrets.redact(message);
-        let body = serde_json::json!({ "message": message, "files": files, "branch": base, "new_branch": new_branch });
-        let path = format!("/repos/{repo}/contents");
-        let response = self.request("POST", &path, Some(body.to_string())).await?;
-        written_commit(&call_name("POST", &path), &response)
+        self.change_files(repo, Some(base), Some(new_branch), message, files).await
     }
 
     /// `POST /repos/{repo}/pulls`. An open pull request for the same branches already exists:

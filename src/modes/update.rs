@@ -196,7 +196,7 @@ async fn update<H: Http + Clock + Log>(
         let written = if let [one] = plan.as_slice() {
             forge.update_file(repo, &one.file, branch, &message, &one.bytes, &one.read.sha).await
         } else {
-            forge.change_files(repo, branch, &message, &file_operations(&plan)).await
+            forge.change_files(repo, branch, None, &message, &file_operations(&plan)).await
         };
         check_history = matches!(&written, Err(e) if e.outcome_unknown());
         let retry_reason = match written {
