@@ -16,6 +16,9 @@
 #      is added as a separate, clearly labelled ESTIMATE: its published linux-amd64 v4 size
 #      (11,440,312 bytes, v4.47.1, from the release tarball listing quoted in mikefarah/yq
 #      issue #2437) divided by an assumed bandwidth (BENCH_BANDWIDTH_MBIT, default 100 Mbit/s);
+#  (a') the same update by the fetch-based dist (git 9e19c09^, issue #15's "before"), unpacked
+#      from the clone's history with `git archive` (without that revision, its recorded figures
+#      are used);
 #  and Node's own floor: the same spawn of an empty script, start to exit.
 # Then (c) the core alone: one more update recorded through the dist's host
 # (scripts/bench/core-alone.cjs), replayed RUNS times without network in fresh processes, as
@@ -23,9 +26,9 @@
 # first call apart from the run's own work.
 # Prints medians (and min/max); the update's time outside the API (start to exit with no call in
 # flight, from the sandbox's request log), split into start-up and the tail, and less Node's own
-# floor; checks it against half the fetch-based shim's figure (issue #15), the API calls per
+# floor; checks both against half the fetch-based dist's (issue #15), the API calls per
 # update against the target (<= 4 for an uncontended update), and whether update beats the
-# baseline. ~30 s for RUNS=10.
+# baseline. ~40 s for RUNS=10.
 #
 # Needs the corpus: $GITOPS_CORPUS or ../shared/corpus. Without it, it says so and skips
 # everything (exit 0). Needs git (git http-backend) and dist/ built; not act.
