@@ -28,6 +28,12 @@ pub fn component_name(repo: &str, prefix: Option<&str>) -> String {
     }
 }
 
+/// The head branches update mode proposes a component's versions on, `gitops/{component}/…`:
+/// dispatch finds the component's pull requests by them.
+pub(crate) fn pull_branch_prefix(component: &str) -> String {
+    format!("gitops/{component}/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

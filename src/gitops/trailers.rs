@@ -14,6 +14,8 @@
 
 use std::fmt;
 
+use super::version::newer_version;
+
 /// The trailer that carries the dispatch id.
 pub(crate) const DISPATCH_ID: &str = "Gitops-Dispatch-Id";
 const SOURCE_REPO: &str = "Gitops-Source-Repo";
@@ -101,6 +103,12 @@ impl CommitMessage {
         CommitMessage::parse(&body[at..])
     }
 
+    /// The version a pull request's body proposes (the GitOps commit message it ends with), when
+    /// it is newer than `than`.
+    pub fn newer_in_pull_body(body: &str, than: &str) -> Option<String> {
+        CommitMessage::in_pull_body(body).map(|m| m.version).filter(|version| newer_version(version, than))
+    }
+
     /// What differs between this commit, made for the same dispatch id, and the update that
     /// `wanted` describes: the version, the files, or the source (`None` when they agree).
     pub fn difference(&self, wanted: &CommitMessage) -> Option<String> {
@@ -172,6 +180,15 @@ mod tests {
     fn trailers_are_read_from_the_last_paragraph() {
         assert_eq!(trailer(&message().to_string(), DISPATCH_ID), Some("r1-2-x"));
         assert_eq!(trailer("subject\n\nGitops-Dispatch-Id: a\n\nbody", DISPATCH_ID), None);
+    }
+
+    #[test]
+    fn a_pull_body_proposes_the_version_its_message_records() {
+        let body = format!("```diff\n-version: 1.2.2\n+version: 1.2.3\n```\n\n{}", message());
+        assert_eq!(CommitMessage::newer_in_pull_body(&body, "1.2.2"), Some("1.2.3".into()));
+        assert_eq!(CommitMessage::newer_in_pull_body(&body, "1.2.3"), None);
+        assert_eq!(CommitMessage::newer_in_pull_body(&body, "1.10.0"), None);
+        assert_eq!(CommitMessage::newer_in_pull_body("Bump the chart.", "0.0.1"), None);
     }
 
     #[test]

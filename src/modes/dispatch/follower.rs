@@ -16,10 +16,10 @@ use crate::forge::{
     backoff_ms, names_dispatch, web_base, ApiError, CommitRef, Conclusion, Forge, PullLink, PullRequest, Release,
     RunDetails, RunState, Task,
 };
-use crate::gitops::component_name;
 use crate::gitops::summary::Status;
 use crate::gitops::trailers::{is_seed_subject, trailer, CommitMessage, DISPATCH_ID};
-use crate::gitops::version::{downgrade, newer_version};
+use crate::gitops::version::downgrade;
+use crate::gitops::{component_name, pull_branch_prefix};
 use crate::host::{Clock, Http, Level, Log};
 use crate::settings::{named_values, DispatchSettings};
 use crate::sorting::string_map;
@@ -679,15 +679,13 @@ impl<'f, H: Http + Clock + Log> Follower<'f, H> {
     /// the 100 most recently updated.
     async fn newer_pull(&self, closed: &PullRequest) -> Option<(u64, String)> {
         let settings = self.settings;
-        let prefix = format!("gitops/{}/", component_name(&settings.source_repo, settings.tag_prefix.as_deref()));
+        let prefix = pull_branch_prefix(&component_name(&settings.source_repo, settings.tag_prefix.as_deref()));
         for page in 1..=2 {
             let pulls = self.forge.pulls(&settings.gitops_repo, "all", page).await.ok()?;
-            let newer = pulls.iter().find_map(|p| {
-                let theirs = CommitMessage::in_pull_body(&p.body)
-                    .filter(|_| p.number != closed.number && p.head.label.starts_with(&prefix))
-                    .filter(|_| p.is_open() || p.merged)?;
-                newer_version(&theirs.version, &settings.version).then_some((p.number, theirs.version))
-            });
+            let newer = pulls
+                .iter()
+                .filter(|p| p.number != closed.number && p.head.label.starts_with(&prefix) && (p.is_open() || p.merged))
+                .find_map(|p| Some((p.number, CommitMessage::newer_in_pull_body(&p.body, &settings.version)?)));
             if newer.is_some() || pulls.len() < 50 {
                 return newer;
             }

@@ -11,7 +11,7 @@ use crate::forge::{
 use crate::gitops::summary::Status;
 use crate::gitops::trailers::{trailer, CommitMessage, DISPATCH_ID};
 use crate::gitops::version::{downgrade, newer_version};
-use crate::gitops::{markdown, short_sha};
+use crate::gitops::{markdown, pull_branch_prefix, short_sha};
 use crate::host::{Clock, Http, Level, Log};
 use crate::settings::{PullRequestSettings, UpdateSettings};
 use crate::unified_diff::unified_diff;
@@ -139,7 +139,7 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
 
     /// The prefix of every branch of this component.
     fn branch_prefix(&self) -> String {
-        format!("gitops/{}/", self.component)
+        pull_branch_prefix(&self.component)
     }
 
     /// `gitops/{component}/{version}`, with the dispatch's id after it when it has one, so two
@@ -241,10 +241,7 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
             let open = self.component_pulls("open").await.ok()?;
             open.iter()
                 .filter(|p| replaced.is_none_or(|r| r.number != p.number))
-                .find_map(|p| {
-                    let theirs = CommitMessage::in_pull_body(&p.body)?;
-                    newer_version(&theirs.version, &settings.version).then_some((p.number, theirs.version))
-                })
+                .find_map(|p| Some((p.number, CommitMessage::newer_in_pull_body(&p.body, &settings.version)?)))
                 .map(|(number, version)| {
                     report(Status::Superseded, format!("pull request #{number} proposes the newer version {version}"))
                 })
@@ -516,11 +513,12 @@ impl<H: Http + Clock + Log> Promotion<'_, '_, H> {
     async fn closed_meanwhile(&self, pull: &PullRequest) -> Result<Report, Failure> {
         // Listed before the base is read: the pull request of the newer update that closed this
         // one is still open then, or already merged, and so on the base when it is read.
-        let newer = self.component_pulls("all").await?.into_iter().find_map(|p| {
-            let theirs = CommitMessage::in_pull_body(&p.body)
-                .filter(|_| p.number != pull.number && (p.is_open() || p.merged))?;
-            newer_version(&theirs.version, &self.settings.version).then_some((p.number, theirs.version))
-        });
+        let newer = self
+            .component_pulls("all")
+            .await?
+            .into_iter()
+            .filter(|p| p.number != pull.number && (p.is_open() || p.merged))
+            .find_map(|p| Some((p.number, CommitMessage::newer_in_pull_body(&p.body, &self.settings.version)?)));
         let plan = plan(self.settings, self.forge).await?;
         let outcome = match newer {
             Some((number, version)) => Some(Report {
