@@ -107,6 +107,26 @@ const statusesOn = async (sb, repo, sha) => (await get(sb, '/_sandbox/statuses')
 const trailer = (text, name) => new RegExp(`^${name}: (.*)$`, 'm').exec(text)?.[1];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Checks what both races of five updates of one component must end with: each step exited 0
+ * with `success` or `superseded`, `highest` landed, no pull request of `repo` is left open, and
+ * the merged ones are exactly those of the versions that landed.
+ * @returns {Promise<{byVersion: Record<string, any>, pulls: any[], landed: [string, any][]}>}
+ */
+async function checkRace(sb, repo, versions, results, highest) {
+  const byVersion = Object.fromEntries(versions.map((v, i) => [v, results[i]]));
+  for (const [v, r] of Object.entries(byVersion)) {
+    assert.equal(r.code, 0, `${v}: ${r.log}`);
+    assert.ok(['success', 'superseded'].includes(r.outputs.status), `${v} ended ${r.outputs.status}:\n${r.log}`);
+  }
+  assert.equal(byVersion[highest].outputs.status, 'success', 'the highest version lands');
+  const pulls = await pullsOf(sb, repo);
+  assert.deepEqual(pulls.filter((p) => p.state === 'open').map((p) => `#${p.number} ${p.head}`), [], 'no open pull request left');
+  const landed = Object.entries(byVersion).filter(([, r]) => r.outputs.status === 'success');
+  assert.deepEqual(pulls.filter((p) => p.merged).map((p) => String(p.number)).sort(), landed.map(([, r]) => r.outputs.pr_number).sort(), 'one merged pull request per version that landed, and no other');
+  return { byVersion, pulls, landed };
+}
+
 let dispatchCounter = 0;
 /** `mode: update` of dev/Chart.yaml in `repo`, as a runner runs it. */
 function update(sb, repo, inputs) {
@@ -297,17 +317,8 @@ for (const flavor of UPDATE_FLAVORS) {
       const repo = REPOS.race;
       const versions = ['5.0.1', '5.0.2', '5.0.3', '5.0.4', '5.0.5'].sort(() => Math.random() - 0.5);
       const results = await Promise.all(versions.map((version) => update(sb, repo, { version, auto_merge: 'true' })));
-      const byVersion = Object.fromEntries(versions.map((v, i) => [v, results[i]]));
-      for (const [v, r] of Object.entries(byVersion)) {
-        assert.equal(r.code, 0, `${v}: ${r.log}`);
-        assert.ok(['success', 'superseded'].includes(r.outputs.status), `${v} ended ${r.outputs.status}:\n${r.log}`);
-      }
-      assert.equal(byVersion['5.0.5'].outputs.status, 'success', 'the highest version lands');
-      const pulls = await pullsOf(sb, repo);
-      assert.deepEqual(pulls.filter((p) => p.state === 'open').map((p) => `#${p.number} ${p.head}`), [], 'no open pull request left');
-      const landed = Object.entries(byVersion).filter(([, r]) => r.outputs.status === 'success');
+      const { byVersion, pulls, landed } = await checkRace(sb, repo, versions, results, '5.0.5');
       const merged = pulls.filter((p) => p.merged);
-      assert.deepEqual(merged.map((p) => String(p.number)).sort(), landed.map(([, r]) => r.outputs.pr_number).sort(), 'one merged pull request per version that landed, and no other');
       const main = await history(sb, repo);
       for (const [v, r] of landed) {
         const pr = merged.find((p) => String(p.number) === r.outputs.pr_number);
@@ -365,16 +376,7 @@ for (const flavor of UPDATE_FLAVORS) {
             }),
           ),
         );
-        const byVersion = Object.fromEntries(versions.map((v, i) => [v, results[i]]));
-        for (const [v, r] of Object.entries(byVersion)) {
-          assert.equal(r.code, 0, `${v}: ${r.log}`);
-          assert.ok(['success', 'superseded'].includes(r.outputs.status), `${v} ended ${r.outputs.status}:\n${r.log}`);
-        }
-        assert.equal(byVersion['4.0.5'].outputs.status, 'success', 'the highest version lands');
-        const pulls = await pullsOf(sb, repo);
-        assert.deepEqual(pulls.filter((p) => p.state === 'open').map((p) => `#${p.number} ${p.head}`), [], 'no open pull request left');
-        const landed = Object.entries(byVersion).filter(([, r]) => r.outputs.status === 'success');
-        assert.deepEqual(pulls.filter((p) => p.merged).map((p) => String(p.number)).sort(), landed.map(([, r]) => r.outputs.pr_number).sort(), 'one merged pull request per version that landed');
+        const { byVersion, pulls, landed } = await checkRace(sb, repo, versions, results, '4.0.5');
         for (const [v, r] of landed) {
           const pr = pulls.find((p) => String(p.number) === r.outputs.pr_number);
           assert.equal(r.outputs.commit_sha, pr.merge_commit_sha, `${v}: the consumer reports its merge commit`);
