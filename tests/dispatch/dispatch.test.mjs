@@ -27,17 +27,15 @@
 // DISPATCH_FLAVORS=gitea-1.26,forgejo-12 limits the flavors (development only).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { REPO_ROOT, FLAVORS, actionUsesFor, api, ensureAct, get, startSandbox, stopChecked, waitRun } from '../sandbox/helpers.mjs';
-import { parseOutputs, runnerEnv } from '../runner-files.mjs';
+import { runStep } from '../runner-files.mjs';
 
 const YAML = createRequire(path.join(REPO_ROOT, 'tests', 'sandbox', 'package.json'))('yaml');
-const DIST = path.join(REPO_ROOT, 'dist', 'index.js');
 const REUSABLE_PATH = '.gitea/workflows/gitops-dispatch.yml';
 const REUSABLE = readFileSync(path.join(REPO_ROOT, REUSABLE_PATH), 'utf8');
 const GITOPS = 'niko/app-gitops';
@@ -209,47 +207,24 @@ function actionDir(top) {
 
 let runCounter = 100;
 /**
- * Runs dist/index.js with INPUT_* from `inputs` (undefined removes one) in a fresh workspace;
- * resolves to {code, log, outputs, summary, ms}. `consumer` is the source repository.
+ * Runs dist/index.js in dispatch mode as a runner would (runStep); `inputs` override the
+ * defaults (undefined removes one). `consumer` is the source repository.
  */
 function runAction(sb, { consumer, sha, inputs = {}, env = {} }) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'gitops-dispatch-'));
-  const all = {
-    ...runnerEnv({ dir, serverUrl: sb.url, repository: consumer && `niko/${consumer}` }),
-    GITEA_ACTIONS: 'true',
-    GITHUB_SHA: sha,
-    GITHUB_RUN_ID: String(++runCounter),
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_JOB: 'deploy',
-    INPUT_MODE: 'dispatch',
-    INPUT_TOKEN: sb.tokenNames['niko-pat'],
-    INPUT_GITOPS_REPO: GITOPS,
-    INPUT_GITOPS_FILE: CHART,
-    INPUT_GITOPS_YQ_TPL: TPL,
-    INPUT_TIMEOUT: '60s',
-    INPUT_POLL_MAX: '2s',
-    ...env,
-  };
-  for (const [k, v] of Object.entries(inputs)) all[`INPUT_${k.toUpperCase()}`] = v;
-  for (const [k, v] of Object.entries(all)) if (v === undefined) delete all[k];
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DIST], { env: all, cwd: dir });
-    let log = '';
-    child.stdout.on('data', (d) => (log += d));
-    child.stderr.on('data', (d) => (log += d));
-    child.on('close', (code) => {
-      const read = (f) => {
-        try {
-          return readFileSync(f, 'utf8');
-        } catch {
-          return '';
-        }
-      };
-      const result = { code, log, outputs: parseOutputs(read(all.GITHUB_OUTPUT)), summary: read(all.GITHUB_STEP_SUMMARY), ms: Date.now() - started };
-      rmSync(dir, { recursive: true, force: true });
-      resolve(result);
-    });
+  return runStep({
+    serverUrl: sb.url,
+    repository: consumer && `niko/${consumer}`,
+    inputs: {
+      mode: 'dispatch',
+      token: sb.tokenNames['niko-pat'],
+      gitops_repo: GITOPS,
+      gitops_file: CHART,
+      gitops_yq_tpl: TPL,
+      timeout: '60s',
+      poll_max: '2s',
+      ...inputs,
+    },
+    env: { GITEA_ACTIONS: 'true', GITHUB_SHA: sha, GITHUB_RUN_ID: String(++runCounter), GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'deploy', ...env },
   });
 }
 

@@ -8,15 +8,12 @@
 // job whose `permissions:` give no contents write.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { REPO_ROOT, FLAVORS, actionUsesFor, api, ensureAct, startSandbox, violations, waitRun } from '../sandbox/helpers.mjs';
-import { parseOutputs, runnerEnv } from '../runner-files.mjs';
+import { runStep } from '../runner-files.mjs';
 
-const DIST = path.join(REPO_ROOT, 'dist', 'index.js');
 const CHART = '# chart\napiVersion: v2\nname: app\nversion: 0.1.0 # bumped by CI\nappVersion: "0.1.0"\n';
 const SOURCE_COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const APPS = Array.from({ length: 20 }, (_, i) => `apps/app${i + 1}/values.yaml`);
@@ -70,36 +67,21 @@ function seed(flavor) {
 }
 
 let runCounter = 0;
-/** Runs the action's update mode as a runner would; resolves to {code, log, outputs}. */
+/** Runs the action's update mode as a runner would (runStep); `inputs` override the defaults. */
 function runUpdate(sb, inputs) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'gitops-update-'));
-  const env = {
-    ...runnerEnv({ dir, serverUrl: sb.url, repository: 'niko/gitops' }),
-    INPUT_MODE: 'update',
-    INPUT_TOKEN: sb.tokenNames['niko-pat'],
-    INPUT_FILE: 'dev/Chart.yaml',
-    INPUT_YQ_TPL: '.version = "{{VERSION}}"',
-    INPUT_SOURCE_REPO: 'niko/app',
-    INPUT_SOURCE_COMMIT: SOURCE_COMMIT,
-    INPUT_DISPATCH_ID: `dispatch-${++runCounter}`,
-  };
-  for (const [k, v] of Object.entries(inputs)) {
-    if (v === undefined) delete env[`INPUT_${k.toUpperCase()}`];
-    else env[`INPUT_${k.toUpperCase()}`] = v;
-  }
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DIST], { env, cwd: dir });
-    let log = '';
-    child.stdout.on('data', (d) => (log += d));
-    child.stderr.on('data', (d) => (log += d));
-    child.on('close', (code) => {
-      let outputs = {};
-      try {
-        outputs = parseOutputs(readFileSync(env.GITHUB_OUTPUT, 'utf8'));
-      } catch {}
-      rmSync(dir, { recursive: true, force: true });
-      resolve({ code, log, outputs });
-    });
+  return runStep({
+    serverUrl: sb.url,
+    repository: 'niko/gitops',
+    inputs: {
+      mode: 'update',
+      token: sb.tokenNames['niko-pat'],
+      file: 'dev/Chart.yaml',
+      yq_tpl: '.version = "{{VERSION}}"',
+      source_repo: 'niko/app',
+      source_commit: SOURCE_COMMIT,
+      dispatch_id: `dispatch-${++runCounter}`,
+      ...inputs,
+    },
   });
 }
 
